@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIRTQUEUE_H
+#define VIRTQUEUE_H
+
+/*
+ * The virtqueue: ring memory, descriptor bookkeeping and the driver/device
+ * memory-ordering helpers.  One object for split and packed layouts; slow-path
+ * entry points (create, destroy, reset, layout) dispatch on the layout with a
+ * switch, the bursts are chosen per layout once at start (STYLE rule 4).
+ *
+ * Everything the device writes (used ring, descriptors it may scribble on) is
+ * UNTRUSTED: the driver keeps its own bookkeeping in vq->descx, never follows
+ * a 'next' read back from shared memory, and marks the queue broken on the
+ * first inconsistency (virtqueue_mark_broken); a broken queue is left alone by
+ * every burst until virtqueue_reset().
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_atomic.h>
+#include <rte_common.h>
+#include <rte_memzone.h>
+
+#include "virtio.h"
+#include "virtio_ring.h"
+
+/* Indirect table entries per Tx slot: the header plus up to 7 segments. */
+#define VIRTQUEUE_TX_INDIRECT_MAX	8
+
+enum virtqueue_layout {
+	VIRTQUEUE_LAYOUT_SPLIT,
+	VIRTQUEUE_LAYOUT_PACKED,
+};
+
+enum virtqueue_type {
+	VIRTQUEUE_TYPE_RX,
+	VIRTQUEUE_TYPE_TX,
+	VIRTQUEUE_TYPE_CTRL,
+};
+
+/*
+ * Driver-private state of one descriptor.  For a chain, the entry of the head
+ * descriptor holds the cookie and the chain length; 'next' links the private
+ * free list (split, out of order) and the chain, and is never read from or
+ * trusted in shared memory.
+ */
+struct vq_desc_extra {
+	void *cookie;		/* mbuf in flight on this head; NULL when not */
+	uint16_t ndescs;	/* descriptors in the chain headed here */
+	uint16_t next;
+};
+
+/*
+ * Per-ring-slot Tx header region, indexed by the head descriptor: the
+ * virtio-net header for packets whose header cannot be pushed into the mbuf
+ * headroom, and an indirect table whose entry 0 points at that header.
+ */
+struct virtio_tx_region {
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct vring_desc indir[VIRTQUEUE_TX_INDIRECT_MAX];
+} __rte_aligned(16);
+
+struct virtqueue {
+	/* ---- first cache line: everything a burst touches ---- */
+	union {
+		struct {
+			struct vring_desc *desc;
+			struct vring_avail *avail;
+			struct vring_used *used;
+		} split;
+		struct {
+			struct vring_packed_desc *desc;
+			struct vring_packed_desc_event *driver;
+			struct vring_packed_desc_event *device;
+		} packed;
+	};
+	struct vq_desc_extra *descx;	/* [size] */
+	struct virtio_hw *hw;
+	uint16_t size;			/* entries, a power of two */
+	uint16_t mask;			/* size - 1 */
+	uint16_t free_cnt;		/* descriptors the driver may still post */
+	uint16_t avail_idx;		/* next avail->idx to publish (free-running) */
+	uint16_t used_cons_idx;		/* next used entry to consume (free-running) */
+	uint16_t desc_head;		/* out of order: free-list head; in order: next desc */
+	uint16_t inorder_done;		/* in order: first descriptor still in flight */
+	uint16_t index;			/* virtqueue number */
+	uint16_t mbuf_addr_off;		/* offsetof(rte_mbuf, buf_addr or buf_iova) */
+	uint8_t running;		/* started and not broken: bursts may run */
+	uint8_t in_order;		/* VIRTIO_F_IN_ORDER negotiated */
+	uint8_t weak_barriers;		/* hw->weak_barriers, cached */
+	uint8_t type;			/* enum virtqueue_type */
+
+	/* ---- cold ---- */
+	uint16_t limit __rte_cache_aligned;	/* descriptors usable (nb_desc), <= size */
+	bool broken;
+	bool started;
+	uint8_t layout;			/* enum virtqueue_layout */
+	void *q;			/* struct virtnet_rx / virtnet_tx, same allocation */
+	struct virtio_tx_region *hdr_va;	/* [size], Tx and control queue only */
+	uint64_t hdr_addr;		/* device address of hdr_va */
+	const struct rte_memzone *ring_mz;
+	const struct rte_memzone *hdr_mz;
+	uint64_t ring_addr;		/* device address of the ring */
+	size_t ring_bytes;
+};
+
+/*
+ * Create virtqueue 'index' of 'size' entries (a power of two, <= 32768) for
+ * hw, after feature negotiation: the layout (split, or packed -> -ENOTSUP for
+ * now) and the in-order mode follow hw->guest_features.  The type follows the
+ * index: even below 2 * hw->max_queue_pairs is Rx, odd is Tx, 2 *
+ * max_queue_pairs is the control queue.  Ring memory comes from memzone
+ * "vu<port>_vq<index>" (and "..._hdr" for the Tx/control header region) on
+ * socket_id.  The ring is in its just-reset state, not running.  Returns 0 and
+ * *out, or a negative errno (logged).
+ */
+int virtqueue_create(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket_id,
+		     struct virtqueue **out);
+
+/* Free the ring, the header region, held mbufs and vq itself.  NULL-safe. */
+void virtqueue_destroy(struct virtqueue *vq);
+
+/* Addresses to hand to the transport: VA when hw->use_va, IOVA otherwise. */
+void virtqueue_get_layout(const struct virtqueue *vq, struct virtio_vq_layout *out);
+
+/*
+ * Back to the just-created state: ring zeroed, all descriptors free, indexes 0,
+ * not running, not broken; mbufs still held are freed.  Only while the device
+ * does not access the ring (before start / after the backend stopped).
+ */
+void virtqueue_reset(struct virtqueue *vq);
+
+uint16_t virtqueue_index(const struct virtqueue *vq);
+bool virtqueue_is_broken(const struct virtqueue *vq);
+
+/*
+ * Record a device protocol violation: logs one ERR line naming port, queue
+ * and 'fmt', marks the queue broken (running = 0).  Later calls are silent.
+ */
+void virtqueue_mark_broken(struct virtqueue *vq, const char *fmt, ...)
+	__rte_cold __rte_format_printf(2, 3);
+
+/* Split-layout internals (virtqueue_split.c), used by virtqueue.c only. */
+size_t virtqueue_split_ring_size(uint16_t size);
+void virtqueue_split_init(struct virtqueue *vq, void *ring);
+void virtqueue_split_reset(struct virtqueue *vq);
+void virtqueue_split_layout(const struct virtqueue *vq, struct virtio_vq_layout *out);
+
+/* ---- memory ordering (split ring) ---- */
+
+/*
+ * Publish avail->idx after the descriptors and avail->ring entries it covers.
+ * Release pairs with the device's acquire load of avail->idx (vhost reads it
+ * with __ATOMIC_ACQUIRE before reading avail->ring and the descriptors).
+ */
+static __rte_always_inline void
+virtqueue_split_avail_publish(struct virtqueue *vq)
+{
+	if (likely(vq->weak_barriers)) {
+		__atomic_store_n(&vq->split.avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	} else {
+		rte_io_wmb();
+		vq->split.avail->idx = vq->avail_idx;
+	}
+}
+
+/*
+ * Entries the device has put in the used ring and we have not consumed.
+ * Acquire pairs with the device's release store of used->idx (vhost:
+ * __atomic_add_fetch(&used->idx, n, __ATOMIC_RELEASE) after writing the used
+ * elements), so the elements read after this load are the ones it wrote.
+ * The result is UNTRUSTED: callers check it against the ring size.
+ */
+static __rte_always_inline uint16_t
+virtqueue_split_used_pending(const struct virtqueue *vq)
+{
+	uint16_t idx;
+
+	if (likely(vq->weak_barriers)) {
+		idx = __atomic_load_n(&vq->split.used->idx, __ATOMIC_ACQUIRE);
+	} else {
+		idx = *(volatile uint16_t *)&vq->split.used->idx;
+		rte_io_rmb();
+	}
+	return (uint16_t)(idx - vq->used_cons_idx);
+}
+
+/*
+ * Does the device want a kick after we published avail->idx?  The full
+ * fence orders our avail->idx store before the used->flags load; it pairs
+ * with the device's fence between clearing VRING_USED_F_NO_NOTIFY and
+ * re-reading avail->idx, so either it sees our buffers or we see the flag.
+ */
+static __rte_always_inline bool
+virtqueue_split_kick_needed(const struct virtqueue *vq)
+{
+	if (likely(vq->weak_barriers))
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		rte_mb();
+	return !(*(volatile uint16_t *)&vq->split.used->flags & VRING_USED_F_NO_NOTIFY);
+}
+
+static __rte_always_inline void
+virtqueue_notify(struct virtqueue *vq)
+{
+	vq->hw->ops->notify_queue(vq->hw, vq->index);
+}
+
+#endif /* VIRTQUEUE_H */
