@@ -16,39 +16,101 @@
 #include <rte_spinlock.h>
 
 /* Device feature bits (virtio 1.2, 5.1.3). */
+#ifndef VIRTIO_NET_F_CSUM
 #define VIRTIO_NET_F_CSUM		0
+#endif
+#ifndef VIRTIO_NET_F_GUEST_CSUM
 #define VIRTIO_NET_F_GUEST_CSUM		1
+#endif
+#ifndef VIRTIO_NET_F_MTU
 #define VIRTIO_NET_F_MTU		3
+#endif
+#ifndef VIRTIO_NET_F_MAC
 #define VIRTIO_NET_F_MAC		5
+#endif
+#ifndef VIRTIO_NET_F_GUEST_TSO4
 #define VIRTIO_NET_F_GUEST_TSO4		7
+#endif
+#ifndef VIRTIO_NET_F_GUEST_TSO6
 #define VIRTIO_NET_F_GUEST_TSO6		8
+#endif
+#ifndef VIRTIO_NET_F_GUEST_ECN
 #define VIRTIO_NET_F_GUEST_ECN		9
+#endif
+#ifndef VIRTIO_NET_F_GUEST_UFO
 #define VIRTIO_NET_F_GUEST_UFO		10
+#endif
+#ifndef VIRTIO_NET_F_HOST_TSO4
 #define VIRTIO_NET_F_HOST_TSO4		11
+#endif
+#ifndef VIRTIO_NET_F_HOST_TSO6
 #define VIRTIO_NET_F_HOST_TSO6		12
+#endif
+#ifndef VIRTIO_NET_F_HOST_ECN
 #define VIRTIO_NET_F_HOST_ECN		13
+#endif
+#ifndef VIRTIO_NET_F_HOST_UFO
 #define VIRTIO_NET_F_HOST_UFO		14
+#endif
+#ifndef VIRTIO_NET_F_MRG_RXBUF
 #define VIRTIO_NET_F_MRG_RXBUF		15
+#endif
+#ifndef VIRTIO_NET_F_STATUS
 #define VIRTIO_NET_F_STATUS		16
+#endif
+#ifndef VIRTIO_NET_F_CTRL_VQ
 #define VIRTIO_NET_F_CTRL_VQ		17
+#endif
+#ifndef VIRTIO_NET_F_CTRL_RX
 #define VIRTIO_NET_F_CTRL_RX		18
+#endif
+#ifndef VIRTIO_NET_F_CTRL_VLAN
 #define VIRTIO_NET_F_CTRL_VLAN		19
+#endif
+#ifndef VIRTIO_NET_F_CTRL_RX_EXTRA
 #define VIRTIO_NET_F_CTRL_RX_EXTRA	20
+#endif
+#ifndef VIRTIO_NET_F_GUEST_ANNOUNCE
 #define VIRTIO_NET_F_GUEST_ANNOUNCE	21
+#endif
+#ifndef VIRTIO_NET_F_MQ
 #define VIRTIO_NET_F_MQ			22
+#endif
+#ifndef VIRTIO_NET_F_CTRL_MAC_ADDR
 #define VIRTIO_NET_F_CTRL_MAC_ADDR	23
+#endif
+#ifndef VIRTIO_NET_F_SPEED_DUPLEX
 #define VIRTIO_NET_F_SPEED_DUPLEX	63
+#endif
 
 /* Reserved (transport) feature bits. */
+#ifndef VIRTIO_F_NOTIFY_ON_EMPTY
 #define VIRTIO_F_NOTIFY_ON_EMPTY	24
+#endif
+#ifndef VIRTIO_F_ANY_LAYOUT
 #define VIRTIO_F_ANY_LAYOUT		27
+#endif
+#ifndef VIRTIO_RING_F_INDIRECT_DESC
 #define VIRTIO_RING_F_INDIRECT_DESC	28
+#endif
+#ifndef VIRTIO_RING_F_EVENT_IDX
 #define VIRTIO_RING_F_EVENT_IDX		29
+#endif
+#ifndef VIRTIO_F_VERSION_1
 #define VIRTIO_F_VERSION_1		32
+#endif
+#ifndef VIRTIO_F_IOMMU_PLATFORM
 #define VIRTIO_F_IOMMU_PLATFORM		33
+#endif
+#ifndef VIRTIO_F_RING_PACKED
 #define VIRTIO_F_RING_PACKED		34
+#endif
+#ifndef VIRTIO_F_IN_ORDER
 #define VIRTIO_F_IN_ORDER		35
+#endif
+#ifndef VIRTIO_F_ORDER_PLATFORM
 #define VIRTIO_F_ORDER_PLATFORM		36
+#endif
 
 #define VIRTIO_BIT(b) (UINT64_C(1) << (b))
 

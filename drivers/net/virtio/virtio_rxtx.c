@@ -98,13 +98,14 @@ virtio_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_des
 	}
 	room = rte_pktmbuf_data_room_size(mp);
 	if (room <= RTE_PKTMBUF_HEADROOM) {
-		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s data room %u leaves no space after the %u-byte headroom",
+		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s data room %u <= %u-byte headroom",
 			     dev->data->name, qid, mp->name, room, RTE_PKTMBUF_HEADROOM);
 		return -EINVAL;
 	}
 	room -= RTE_PKTMBUF_HEADROOM;
 	if (!(hw->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER) && hw->max_rx_pkt_len > room) {
-		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s buffers (%u bytes) cannot hold %u-byte frames and Rx scatter is off",
+		PMD_INIT_LOG(ERR,
+			     "%s: rxq %u: pool %s buffers (%u B) < %u-byte frames, Rx scatter off",
 			     dev->data->name, qid, mp->name, room, hw->max_rx_pkt_len);
 		return -EINVAL;
 	}
@@ -225,7 +226,7 @@ virtio_rxq_start(struct rte_eth_dev *dev, uint16_t qid)
 	vq->started = true;
 	want = vq->free_cnt;
 	if (virtio_split_rx_refill(rxq) < 0) {
-		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s could only supply %u of %u mbufs (%u free in the pool)",
+		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s supplied %u of %u mbufs (%u left in it)",
 			     dev->data->name, qid, rxq->mp->name, want - vq->free_cnt, want,
 			     rte_mempool_avail_count(rxq->mp));
 		return -ENOMEM;
@@ -306,7 +307,8 @@ virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev)
 		return;
 	}
 	if (mrg)
-		dev->rx_pkt_burst = in_order ? virtio_split_recv_mrg_inorder : virtio_split_recv_mrg;
+		dev->rx_pkt_burst = in_order ? virtio_split_recv_mrg_inorder :
+					       virtio_split_recv_mrg;
 	else
 		dev->rx_pkt_burst = in_order ? virtio_split_recv_inorder : virtio_split_recv;
 	dev->tx_pkt_burst = in_order ? virtio_split_xmit_inorder : virtio_split_xmit;

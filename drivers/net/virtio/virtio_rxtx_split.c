@@ -62,7 +62,7 @@ split_used_count(struct virtqueue *vq)
 	uint16_t inflight = vq->limit - vq->free_cnt;
 
 	if (unlikely(nused > inflight)) {
-		virtqueue_mark_broken(vq, "used idx moved %u entries ahead, only %u descriptors in flight",
+		virtqueue_mark_broken(vq, "used idx moved %u ahead, %u descriptors in flight",
 				      nused, inflight);
 		return -1;
 	}
@@ -346,7 +346,8 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 			nused -= nbufs - 1;
 		}
 		if (unlikely(ret != 0) ||
-		    (unlikely(rxq->vlan_strip | rxq->offload) && split_rx_finish_slow(rxq, m) < 0)) {
+		    (unlikely(rxq->vlan_strip | rxq->offload) &&
+		     split_rx_finish_slow(rxq, m) < 0)) {
 			rte_pktmbuf_free(m);
 			if (ret < 0)
 				break;
@@ -407,7 +408,7 @@ split_tx_reclaim(struct virtqueue *vq)
 		e = &vq->split.used->ring[vq->used_cons_idx & vq->mask];
 		id = e->id;
 		if (unlikely(id > vq->mask || vq->descx[id].cookie == NULL)) {
-			virtqueue_mark_broken(vq, "used id %u is not a chain in flight (ring size %u)",
+			virtqueue_mark_broken(vq, "used id %u is not a chain in flight (size %u)",
 					      id, vq->size);
 			break;
 		}
@@ -437,7 +438,7 @@ split_tx_reclaim_inorder(struct virtqueue *vq)
 	struct rte_mbuf *mbufs[SPLIT_TX_FREE_CHUNK];
 	uint16_t pos = vq->inorder_done, inflight, dist, nd;
 	unsigned int nfree = 0;
-	uint32_t walked = 0;
+	uint32_t walked = 0, chains = 0;
 	uint32_t id;
 	int nused;
 
@@ -464,9 +465,14 @@ split_tx_reclaim_inorder(struct virtqueue *vq)
 		vq->descx[pos].cookie = NULL;
 		vq->free_cnt += nd;
 		walked += nd;
+		chains++;
 		if (pos == id) {
 			vq->inorder_done = (uint16_t)((pos + nd) & vq->mask);
 			vq->used_cons_idx += nused;
+			/* At most one used entry per completed chain. */
+			if (unlikely(chains < (uint32_t)nused))
+				virtqueue_mark_broken(vq, "%d used entries, %u chains up to id %u",
+						      nused, chains, id);
 			break;
 		}
 		pos = (uint16_t)((pos + nd) & vq->mask);

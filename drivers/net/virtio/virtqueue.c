@@ -63,7 +63,8 @@ virtqueue_mz_reserve(const struct virtio_hw *hw, uint16_t index, const char *suf
 	mz = rte_memzone_reserve_aligned(name, len, socket_id, RTE_MEMZONE_IOVA_CONTIG,
 					 VRING_SPLIT_ALIGN);
 	if (mz == NULL) {
-		PMD_INIT_LOG(ERR, "port %u vq %u: cannot reserve memzone %s (%zu bytes, socket %d): %s",
+		PMD_INIT_LOG(ERR,
+			     "port %u vq %u: cannot reserve memzone %s (%zu bytes, socket %d): %s",
 			     hw->port_id, index, name, len, socket_id, rte_strerror(rte_errno));
 		return NULL;
 	}
@@ -115,7 +116,7 @@ static int
 virtqueue_check_args(const struct virtio_hw *hw, uint16_t index, uint16_t size, uint8_t *type)
 {
 	if (virtqueue_type_of(hw, index, type) < 0) {
-		PMD_INIT_LOG(ERR, "port %u vq %u: index beyond the %u queue pairs and control queue",
+		PMD_INIT_LOG(ERR, "port %u vq %u: index beyond the %u queue pairs and the cvq",
 			     hw->port_id, index, hw->max_queue_pairs);
 		return -EINVAL;
 	}
@@ -296,4 +297,56 @@ virtqueue_mark_broken(struct virtqueue *vq, const char *fmt, ...)
 	PMD_DRV_LOG(ERR, "port %u %s %u (vq %u): device error: %s; queue disabled until restart",
 		    vq->hw->port_id, virtqueue_type_names[vq->type], virtqueue_log_qid(vq),
 		    vq->index, why);
+}
+
+int
+virtqueue_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
+		    uint16_t n_out, uint16_t n_in, void *cookie)
+{
+	if (vq->broken)
+		return -EIO;
+	if (cookie == NULL || n_out + n_in == 0)
+		return -EINVAL;
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		return virtqueue_split_add_chain(vq, bufs, n_out, n_in, cookie);
+	case VIRTQUEUE_LAYOUT_PACKED:
+		break;
+	}
+	return -ENOTSUP;
+}
+
+void *
+virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
+{
+	if (vq->broken)
+		return NULL;
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		return virtqueue_split_get_used(vq, len);
+	case VIRTQUEUE_LAYOUT_PACKED:
+		break;
+	}
+	return NULL;
+}
+
+void
+virtqueue_kick(struct virtqueue *vq)
+{
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		if (virtqueue_split_kick_needed(vq))
+			virtqueue_notify(vq);
+		break;
+	case VIRTQUEUE_LAYOUT_PACKED:
+		break;
+	}
+}
+
+void *
+virtqueue_hdr_mem(const struct virtqueue *vq, uint64_t *dev_addr, size_t *len)
+{
+	*dev_addr = vq->hdr_addr;
+	*len = vq->hdr_va == NULL ? 0 : sizeof(struct virtio_tx_region) * vq->size;
+	return vq->hdr_va;
 }

@@ -141,11 +141,49 @@ bool virtqueue_is_broken(const struct virtqueue *vq);
 void virtqueue_mark_broken(struct virtqueue *vq, const char *fmt, ...)
 	__rte_cold __rte_format_printf(2, 3);
 
+/*
+ * Slow-path buffer API (control queue): one chain per call, no mbufs.
+ * 'addr' is a device address (VA when hw->use_va, else IOVA).
+ */
+struct virtqueue_buf {
+	uint64_t addr;
+	uint32_t len;
+};
+
+/*
+ * Post one chain of n_out device-readable then n_in device-writable buffers,
+ * tagged with 'cookie' (non-NULL), and publish it; does not kick.  Returns 0,
+ * -EINVAL (bad arguments), -ENOSPC (not enough free descriptors) or -EIO
+ * (queue broken).
+ */
+int virtqueue_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
+			uint16_t n_out, uint16_t n_in, void *cookie);
+
+/*
+ * Take one completed chain: returns its cookie and the bytes the device says
+ * it wrote (*len, UNTRUSTED: callers bound it by their writable size), or
+ * NULL when nothing is used yet or the queue is (or just became) broken.
+ */
+void *virtqueue_get_used(struct virtqueue *vq, uint32_t *len);
+
+/* Kick the device if it asked for notifications. */
+void virtqueue_kick(struct virtqueue *vq);
+
+/*
+ * The per-slot header region of a Tx or control queue (size *
+ * sizeof(struct virtio_tx_region) bytes), free for the control queue's owner
+ * to carry command headers, data and status.  NULL for Rx queues.
+ */
+void *virtqueue_hdr_mem(const struct virtqueue *vq, uint64_t *dev_addr, size_t *len);
+
 /* Split-layout internals (virtqueue_split.c), used by virtqueue.c only. */
 size_t virtqueue_split_ring_size(uint16_t size);
 void virtqueue_split_init(struct virtqueue *vq, void *ring);
 void virtqueue_split_reset(struct virtqueue *vq);
 void virtqueue_split_layout(const struct virtqueue *vq, struct virtio_vq_layout *out);
+int virtqueue_split_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
+			      uint16_t n_out, uint16_t n_in, void *cookie);
+void *virtqueue_split_get_used(struct virtqueue *vq, uint32_t *len);
 
 /* ---- memory ordering (split ring) ---- */
 

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,7 +317,7 @@ vhost_user_conn_init(struct virtio_user_dev *dev)
 {
 	struct vhost_user_data *data = dev->backend_data;
 	struct timeval tv = { .tv_sec = VHOST_USER_TIMEOUT_S };
-	uint64_t features, proto;
+	uint64_t features = 0, proto = 0;
 	int ret;
 
 	data->proto_ext = false;
@@ -597,7 +596,7 @@ static int
 vhost_user_get_features(struct virtio_user_dev *dev, uint64_t *features)
 {
 	struct vhost_user_data *data = dev->backend_data;
-	uint64_t f;
+	uint64_t f = 0;
 	int ret;
 
 	ret = vhost_user_u64_get(dev, VHOST_USER_GET_FEATURES, &f);
@@ -637,18 +636,6 @@ struct vhost_user_mem_walk {
 	int err;
 };
 
-static int
-vhost_user_mem_walk_fail(struct vhost_user_mem_walk *w, int err, const char *why,
-			 const struct rte_memseg *ms)
-{
-	w->err = err;
-	VHOST_USER_LOG_FAIL(w->dev, "SET_MEM_TABLE", err,
-			    " (%s at %p, %zu bytes; run with --no-huge, or with hugepages and"
-			    " --single-file-segments and without --legacy-mem)",
-			    why, ms->addr, ms->len);
-	return -1;
-}
-
 /*
  * One region per (fd, VA - file offset) pair: segments of one file that are
  * mapped at one constant distance from their file offsets are a single mmap
@@ -671,9 +658,14 @@ vhost_user_mem_seg_add(const struct rte_memseg_list *msl, const struct rte_memse
 	if (msl->external)
 		return 0;
 	fd = rte_memseg_get_fd_thread_unsafe(ms);
-	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0)
-		return vhost_user_mem_walk_fail(w, rte_errno > 0 ? -rte_errno : -ENODEV,
-						"no file descriptor for the memory segment", ms);
+	if (fd < 0 || rte_memseg_get_fd_offset_thread_unsafe(ms, &off) < 0) {
+		w->err = rte_errno > 0 ? -rte_errno : -ENODEV;
+		VHOST_USER_LOG_FAIL(w->dev, "SET_MEM_TABLE", w->err,
+				    " (memory at %p has no file descriptor to share; vhost-user"
+				    " needs --no-huge, or hugepages without --legacy-mem)",
+				    ms->addr);
+		return -1;
+	}
 	delta = va - off;
 	for (i = 0; i < mem->nregions; i++) {
 		r = &mem->regions[i];
@@ -687,10 +679,15 @@ vhost_user_mem_seg_add(const struct rte_memseg_list *msl, const struct rte_memse
 		r->memory_size = end - start;
 		return 0;
 	}
-	if (mem->nregions == VHOST_USER_MEM_REGIONS_MAX)
-		return vhost_user_mem_walk_fail(w, -ENOSPC,
-			"DPDK memory lies in more than 8 files, vhost-user shares at most 8; first"
-			" segment left over", ms);
+	if (mem->nregions == VHOST_USER_MEM_REGIONS_MAX) {
+		w->err = -ENOSPC;
+		VHOST_USER_LOG_FAIL(w->dev, "SET_MEM_TABLE", w->err,
+				    " (DPDK memory is in more than %u files, vhost-user shares at"
+				    " most %u; run with --single-file-segments (hugepages) or"
+				    " --no-huge)", VHOST_USER_MEM_REGIONS_MAX,
+				    VHOST_USER_MEM_REGIONS_MAX);
+		return -1;
+	}
 	r = &mem->regions[mem->nregions];
 	r->userspace_addr = va;
 	r->guest_phys_addr = va;
@@ -836,7 +833,7 @@ static int
 vhost_user_get_max_queue_pairs(struct virtio_user_dev *dev, uint16_t *max_pairs)
 {
 	struct vhost_user_data *data = dev->backend_data;
-	uint64_t n;
+	uint64_t n = 0;
 	int ret;
 
 	if (data != NULL && !(data->proto_features & VIRTIO_BIT(VHOST_USER_PROTOCOL_F_MQ))) {
@@ -860,7 +857,7 @@ static int
 vhost_user_get_status(struct virtio_user_dev *dev, uint8_t *status)
 {
 	struct vhost_user_data *data = dev->backend_data;
-	uint64_t s;
+	uint64_t s = 0;
 	int ret;
 
 	if (data == NULL || !(data->proto_features & VIRTIO_BIT(VHOST_USER_PROTOCOL_F_STATUS)))
@@ -889,7 +886,8 @@ vhost_user_set_status(struct virtio_user_dev *dev, uint8_t status)
 
 /*
  * Link is up while the connection is: a peek that sees end of stream or an
- * error means the backend is gone (logged once per connection).
+ * error means the backend is gone, or that we shut the connection down after
+ * a protocol failure (logged once per connection).
  */
 static int
 vhost_user_update_link_state(struct virtio_user_dev *dev)
@@ -911,7 +909,7 @@ vhost_user_update_link_state(struct virtio_user_dev *dev)
 	dev->net_status &= ~VIRTIO_NET_S_LINK_UP;
 	if (data != NULL && data->sock_fd >= 0 && !data->peer_gone) {
 		data->peer_gone = true;
-		PMD_DRV_LOG(WARNING, "%s: vhost-user %s: the backend closed the connection,"
+		PMD_DRV_LOG(WARNING, "%s: vhost-user %s: connection to the backend lost,"
 			    " link down", dev->name, dev->cfg.path);
 	}
 	return 0;

@@ -421,15 +421,13 @@ virtio_user_queues_init(struct virtio_user_dev *dev)
 		if (ret < 0)
 			return ret;
 	}
-	if (max > VIRTIO_MAX_QUEUE_PAIRS)
-		max = VIRTIO_MAX_QUEUE_PAIRS;
-	if (max == 0)
-		max = 1;
 	if (dev->cfg.queues > max) {
 		PMD_INIT_LOG(ERR, "%s: queues=%u but the backend on %s serves at most %u"
 			     " queue pairs", dev->name, dev->cfg.queues, dev->cfg.path, max);
 		return -EINVAL;
 	}
+	/* The device exposes what the user asked for, within the backend's limit. */
+	max = dev->cfg.queues;
 	dev->max_queue_pairs = max;
 	dev->queue_pairs = 1;
 	dev->nb_vrings = 2 * max + (dev->cfg.cq ? 1 : 0);
