@@ -4,13 +4,16 @@
 # demo.sh: build the driver, then push traffic through it.
 #
 #   backend  : Debian's dpdk-testpmd with the vhost PMD (net_vhost0) serving a
-#              vhost-user socket, forward mode rxonly, on CPU 1
+#              vhost-user socket, forward mode io (it sends back what it gets),
+#              on CPU 1
 #   frontend : dpdk-testpmd with our plugin (-d) and net_virtio_user0 on that
-#              socket, forward mode txonly, on CPU 0, for DEMO_SECONDS
+#              socket, forward mode io with --tx-first (it starts the traffic,
+#              then forwards what comes back), on CPU 0, for DEMO_SECONDS
 #
-# Both are stopped with SIGINT so testpmd prints its final statistics; the
-# last line compares what our driver sent with what the backend received.
-# Exit status 0 only if packets reached the backend.
+# Packets circulate through both directions of our port.  Both testpmds are
+# stopped with SIGINT so they print their final statistics; the last line
+# compares what each side sent and received.  Exit status 0 only if packets
+# went both ways and every packet our port sent reached the backend.
 #
 # Environment:
 #   DEMO_DRIVER=ours|stock  ours (default) loads build/.../librte_net_virtio_user.so
@@ -121,7 +124,7 @@ timeout -s INT -k 10 $((STARTUP_LIMIT + seconds + 60)) \
 	stdbuf -oL "$testpmd" --lcores 0@1,1@1 --no-huge -m 256 --no-pci \
 	--file-prefix "$BE_PREFIX" \
 	--vdev "net_vhost0,iface=$SOCK,queues=1" -- \
-	--forward-mode=rxonly --total-num-mbufs 8192 <&3 >"$BE_LOG" 2>&1 &
+	--forward-mode=io --total-num-mbufs 8192 <&3 >"$BE_LOG" 2>&1 &
 be_pid=$!
 if ! wait_for "$be_pid" "$STARTUP_LIMIT" test -S "$SOCK"; then
 	echo "demo: error: backend did not create $SOCK; its log:" >&2
@@ -142,7 +145,7 @@ timeout -s INT -k 10 $((STARTUP_LIMIT + seconds + 30)) \
 	stdbuf -oL "$testpmd" --lcores 0@0,1@0 --no-huge -m 256 --no-pci \
 	--file-prefix "$FE_PREFIX" \
 	"${plugin_args[@]}" --vdev "net_virtio_user0,path=$SOCK" -- \
-	--forward-mode=txonly --stats-period 1 --total-num-mbufs 8192 \
+	--forward-mode=io --tx-first --stats-period 1 --total-num-mbufs 8192 \
 	<&3 >"$FE_LOG" 2>&1 &
 fe_pid=$!
 if ! wait_for "$fe_pid" "$STARTUP_LIMIT" grep -q 'start packet forwarding' "$FE_LOG"; then
@@ -169,10 +172,13 @@ echo "=== backend (net_vhost0) final statistics"
 final_stats "$BE_LOG"
 
 sent=$(accumulated "$FE_LOG" TX-packets)
-received=$(accumulated "$BE_LOG" RX-packets)
-echo "demo: $label sent ${sent:-?} packets, backend received ${received:-?} packets"
-if [ "${sent:-0}" -gt 0 ] && [ "${received:-0}" -gt 0 ]; then
+got=$(accumulated "$FE_LOG" RX-packets)
+be_rx=$(accumulated "$BE_LOG" RX-packets)
+be_tx=$(accumulated "$BE_LOG" TX-packets)
+echo "demo: $label sent ${sent:-?} and received ${got:-?} packets;" \
+	"the backend received ${be_rx:-?} and sent ${be_tx:-?}"
+if [ "${sent:-0}" -gt 0 ] && [ "${got:-0}" -gt 0 ] && [ "${sent:-0}" = "${be_rx:-x}" ]; then
 	exit 0
 fi
-echo "demo: error: no traffic flowed (logs: $FE_LOG, $BE_LOG)" >&2
+echo "demo: error: traffic did not flow both ways (logs: $FE_LOG, $BE_LOG)" >&2
 exit 1

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -73,9 +74,8 @@ vu_pkt_build(struct rte_mempool *mp, uint16_t gen, uint32_t seq, uint32_t len,
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (nb_segs == 0)
-		nb_segs = (len + room - 1) / room;
-	if ((len + nb_segs - 1) / nb_segs > room || nb_segs > VU_PKT_MAX_SEGS) {
+	nb_segs = RTE_MAX(nb_segs, (len + room - 1) / room);
+	if (nb_segs > VU_PKT_MAX_SEGS) {
 		*err = -EMSGSIZE;
 		return NULL;
 	}
@@ -124,7 +124,8 @@ vu_pkt_chain_check(const struct rte_mbuf *m, char *why, size_t why_len)
 	}
 	if (segs != m->nb_segs || bytes != m->pkt_len) {
 		snprintf(why, why_len,
-			 "chain inconsistent: nb_segs=%u walked=%u pkt_len=%u sum(data_len)=%" PRIu64,
+			 "chain inconsistent: nb_segs=%u walked=%u pkt_len=%u "
+			 "sum(data_len)=%" PRIu64,
 			 m->nb_segs, segs, m->pkt_len, bytes);
 		return -EPROTO;
 	}
@@ -179,6 +180,18 @@ vu_pkt_head_check(const uint8_t *got, uint32_t pkt_len, struct vu_pkt_info *info
 }
 
 int
+vu_pkt_is_ours(const struct rte_mbuf *m)
+{
+	uint8_t buf[2];
+	const uint8_t *p;
+
+	if (m == NULL || m->pkt_len < RTE_ETHER_HDR_LEN)
+		return 0;
+	p = rte_pktmbuf_read(m, 12, sizeof(buf), buf);
+	return p != NULL && ((p[0] << 8) | p[1]) == VU_PKT_ETHERTYPE;
+}
+
+int
 vu_pkt_verify(const struct rte_mbuf *m, struct vu_pkt_info *info, char *why, size_t why_len)
 {
 	uint8_t buf[VU_PKT_MIN_LEN];
@@ -229,19 +242,30 @@ vu_seq_track_init(struct vu_seq_track *t)
 	memset(t, 0, sizeof(*t));
 }
 
+void
+vu_seq_track_restart(struct vu_seq_track *t)
+{
+	memset(t->seen, 0, sizeof(t->seen));
+	t->any_start = 1;
+}
+
 int
 vu_seq_track_check(struct vu_seq_track *t, uint16_t gen, uint32_t seq, char *why,
 		   size_t why_len)
 {
+	uint64_t bit = UINT64_C(1) << (gen % 64);
 	uint32_t want = t->next[gen];
 
-	t->seen[gen / 64] |= UINT64_C(1) << (gen % 64);
+	if (t->any_start && (t->seen[gen / 64] & bit) == 0)
+		want = seq;
+	t->seen[gen / 64] |= bit;
 	if (seq == want) {
 		t->next[gen] = seq + 1;
 		return 0;
 	}
 	if (seq < want) {
-		snprintf(why, why_len, "gen 0x%04x: seq %u duplicate or reordered (next expected %u)",
+		snprintf(why, why_len,
+			 "gen 0x%04x: seq %u duplicate or reordered (next expected %u)",
 			 gen, seq, want);
 		return -EALREADY;
 	}

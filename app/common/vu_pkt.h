@@ -62,13 +62,16 @@ vu_pkt_byte(uint16_t gen, uint32_t seq, uint32_t off)
 }
 
 /*
- * Build a packet of `len` bytes split over `nb_segs` mbufs from `mp`
- * (0 = as few as the pool's data room allows). Returns the chain, or NULL
- * with *err set to a negative errno (-EINVAL bad len/segs, -EMSGSIZE does not
- * fit, -ENOMEM pool empty).
+ * Build a packet of `len` bytes split evenly over at least `nb_segs` mbufs
+ * from `mp` (more when the pool's data room requires). Returns the chain, or
+ * NULL with *err set to a negative errno (-EINVAL bad len/segs, -EMSGSIZE
+ * needs more than VU_PKT_MAX_SEGS segments, -ENOMEM pool empty).
  */
 struct rte_mbuf *vu_pkt_build(struct rte_mempool *mp, uint16_t gen, uint32_t seq,
 			      uint32_t len, unsigned int nb_segs, int *err);
+
+/* True when the frame carries our ethertype (a test packet, good or bad). */
+int vu_pkt_is_ours(const struct rte_mbuf *m);
 
 /*
  * Check one received chain. Returns 0 and fills *info when every byte is as
@@ -82,10 +85,14 @@ int vu_pkt_verify(const struct rte_mbuf *m, struct vu_pkt_info *info,
 /* Per-generator sequence tracking: detects loss, duplication and reordering. */
 struct vu_seq_track {
 	uint32_t next[65536]; /* next expected seq, per generator id */
-	uint64_t seen[65536 / 64]; /* generator ids seen at least once */
+	uint64_t seen[65536 / 64]; /* generator ids seen since init/restart */
+	int any_start;        /* after a restart: a stream's first seq is its baseline */
 };
 
+/* Every stream starts at seq 0. */
 void vu_seq_track_init(struct vu_seq_track *t);
+/* New connection: streams continue at any seq, then must stay consecutive. */
+void vu_seq_track_restart(struct vu_seq_track *t);
 
 /*
  * Record (gen, seq). Returns 0 when seq is the next expected one, -EALREADY

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -100,7 +101,15 @@ vuf_config_defaults(struct vuf_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = VUF_GEN_VERIFY;
-	c->pool_check = VUF_POOL_AT_CLOSE;
+	/*
+	 * Where the pool must be full again: after stop (our driver) unless
+	 * the caller says otherwise, e.g. for the stock driver, which keeps
+	 * Rx buffers in its rings until close.
+	 */
+	c->pool_check = VUF_POOL_AT_STOP;
+	if (getenv("VU_FRONTEND_POOL_CHECK") != NULL &&
+	    strcmp(getenv("VU_FRONTEND_POOL_CHECK"), "close") == 0)
+		c->pool_check = VUF_POOL_AT_CLOSE;
 	c->queues = 1;
 	c->burst = 32;
 	c->count = 1000;

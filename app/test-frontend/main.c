@@ -143,8 +143,9 @@ vuf_queue_poll(struct vuf_state *st, uint16_t qid, uint64_t now)
 	if (c->mode == VUF_GEN_VERIFY && q->nb_pend == 0 && q->gen_seq < c->count)
 		vuf_gen_fill(st, qid, now);
 	vuf_pend_flush(st, qid, now);
-	if (q->nb_pend > 0)
-		return; /* echo: do not take more than can be sent back */
+	/* Echo takes no more than it can send back; a generator always drains Rx. */
+	if (c->mode == VUF_ECHO && q->nb_pend > 0)
+		return;
 	n = rte_eth_rx_burst(st->port, qid, pkts, c->burst);
 	for (i = 0; i < n; i++) {
 		q->rx_bytes += pkts[i]->pkt_len;
@@ -193,8 +194,11 @@ vuf_run(struct vuf_state *st)
 		now = vu_now_ns();
 		if (now >= deadline)
 			return done_ns == 0 && c->count > 0;
-		for (qid = 0; qid < c->queues; qid++)
+		for (qid = 0; qid < c->queues; qid++) {
 			vuf_queue_poll(st, qid, now);
+			if (st->q[qid].build_err != 0)
+				return false; /* reported; the summary fails the run */
+		}
 		if (done_ns == 0 && vuf_counts_met(st))
 			done_ns = now;
 		/* Keep polling a little after the counts are met: extras are errors. */
@@ -219,8 +223,8 @@ vuf_queue_summary(const struct vuf_state *st, bool timed_out)
 		if (q->rx_bad > 0 || q->tx_dropped > 0 || q->build_err != 0)
 			pass = false;
 		if (c->count > 0 && q->rx != c->count) {
-			printf("VU-FRONTEND fail q=%u: received %" PRIu64 ", expected %" PRIu64 "\n",
-			       qid, q->rx, c->count);
+			printf("VU-FRONTEND fail q=%u: received %" PRIu64 ", expected %"
+			       PRIu64 "\n", qid, q->rx, c->count);
 			pass = false;
 		}
 		if (c->count > 0 && c->mode == VUF_GEN_VERIFY && q->tx != c->count) {
@@ -312,6 +316,8 @@ main(int argc, char **argv)
 	vu_seq_track_init(st.track);
 	signal(SIGINT, vuf_signal);
 	signal(SIGTERM, vuf_signal);
+	/* A vanished backend must show up in the report, not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = vuf_port_setup(&st);
 	if (ret < 0) {
 		ret = 2;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -56,7 +57,8 @@ vuf_port_conf(const struct vuf_state *st, const struct rte_eth_dev_info *info,
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (c->segs > 1 || max_len > room) {
 		if ((info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) == 0) {
-			printf("VU-FRONTEND error: multi-segment Tx needed, driver lacks MULTI_SEGS\n");
+			printf("VU-FRONTEND error: multi-segment Tx needed, "
+			       "driver lacks MULTI_SEGS\n");
 			return -ENOTSUP;
 		}
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -163,9 +165,27 @@ vuf_object_of(const void *fn_addr, char *real, size_t real_len)
 	return dl.dli_fname;
 }
 
+/* dl_iterate_phdr() callback: print loaded objects that look like virtio PMDs. */
+static int
+vuf_object_list(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	unsigned int *n = arg;
+	const char *base;
+
+	(void)size;
+	if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')
+		return 0;
+	base = strrchr(info->dlpi_name, '/');
+	base = base != NULL ? base + 1 : info->dlpi_name;
+	if (strstr(base, "virtio") != NULL)
+		printf("%s%s", (*n)++ ? "," : "", info->dlpi_name);
+	return 0;
+}
+
 int
 vuf_driver_check(const struct vuf_state *st)
 {
+	unsigned int nb_objects = 0;
 	const struct rte_eth_fp_ops *fp = &rte_eth_fp_ops[st->port];
 	char real_rx[PATH_MAX], real_tx[PATH_MAX], want[PATH_MAX];
 	const char *rx_obj, *tx_obj;
@@ -178,6 +198,9 @@ vuf_driver_check(const struct vuf_state *st)
 	tx_obj = vuf_object_of(tx_fn, real_tx, sizeof(real_tx));
 	printf("VU-FRONTEND driver=%s real=%s tx_object=%s\n", rx_obj ? rx_obj : "unknown",
 	       rx_obj ? real_rx : "unknown", tx_obj ? real_tx : "unknown");
+	printf("VU-FRONTEND virtio_objects=");
+	dl_iterate_phdr(vuf_object_list, &nb_objects);
+	printf(" count=%u\n", nb_objects);
 	if (st->cfg.expect_driver == NULL)
 		return 0;
 	if (realpath(st->cfg.expect_driver, want) == NULL) {

@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@ struct vub_config {
 	bool client;
 	enum vub_mode mode;
 	bool check_echo;       /* echo mode: verify what is looped back */
+	bool gen_now;          /* generate once the Rx vring is up, not after first rx */
+	bool foreign_ok;       /* frames of another ethertype are counted, not bad */
 	unsigned int queues;
 	uint64_t count;        /* per queue pair; 0 = no count expectation */
 	uint32_t sizes[VUB_MAX_SIZES];
@@ -77,12 +80,13 @@ struct vub_dev {
 	int running;
 	int busy;
 	uint32_t conn_gen;              /* bumped by every new_device */
+	uint32_t poll_gen;              /* conn_gen the poller last saw (poller only) */
 	uint8_t enabled[VUB_MAX_VRING]; /* written by vring_state_changed */
 };
 
 /* Per queue pair, owned by the main thread. */
 struct vub_queue {
-	uint64_t rx, rx_bad, tx, tx_dropped;
+	uint64_t rx, rx_bad, rx_foreign, tx, tx_dropped;
 	uint64_t gen_seq;               /* next sequence number to generate */
 	struct rte_mbuf *pend[VUB_BURST];
 	uint16_t nb_pend, pend_off;
@@ -99,7 +103,9 @@ struct vub_state {
 	unsigned int bad_reports;
 	int max_vid;                    /* highest vid seen + 1 */
 	uint32_t devices, connections;
+	int live_connections;           /* new_connection minus destroy_connection */
 	uint64_t done_ns;               /* when every expectation was first met */
+	unsigned int polled_devices;    /* device instances the poller has seen */
 };
 
 static struct vub_dev vub_devs[RTE_MAX_VHOST_DEVICE];
@@ -118,18 +124,20 @@ vub_cb_new_device(int vid)
 {
 	struct vub_dev *d;
 	char ifname[256] = "";
+	uint64_t features = 0;
 
 	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE)
 		return -1;
 	d = &vub_devs[vid];
 	rte_vhost_get_ifname(vid, ifname, sizeof(ifname));
+	rte_vhost_get_negotiated_features(vid, &features);
 	__atomic_add_fetch(&d->conn_gen, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&vub.devices, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&vub.max_vid, __ATOMIC_RELAXED) <= vid)
 		__atomic_store_n(&vub.max_vid, vid + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->running, 1, __ATOMIC_SEQ_CST);
-	printf("VU-BACKEND event=new_device vid=%d vrings=%u path=%s\n",
-	       vid, rte_vhost_get_vring_num(vid), ifname);
+	printf("VU-BACKEND event=new_device vid=%d vrings=%u features=0x%" PRIx64 " path=%s\n",
+	       vid, rte_vhost_get_vring_num(vid), features, ifname);
 	fflush(stdout);
 	return 0;
 }
@@ -164,6 +172,7 @@ vub_cb_new_connection(int vid)
 {
 	(void)vid;
 	__atomic_add_fetch(&vub.connections, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&vub.live_connections, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -176,6 +185,7 @@ vub_cb_destroy_connection(int vid)
 		return;
 	for (i = 0; i < VUB_MAX_VRING; i++)
 		__atomic_store_n(&vub_devs[vid].enabled[i], 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&vub.live_connections, 1, __ATOMIC_RELEASE);
 }
 
 static const struct rte_vhost_device_ops vub_ops = {
@@ -201,6 +211,10 @@ vub_rx_check(unsigned int qp, const struct rte_mbuf *m)
 	struct vu_pkt_info info;
 	char why[VU_PKT_WHY_LEN];
 
+	if (vub.cfg.foreign_ok && !vu_pkt_is_ours(m)) {
+		q->rx_foreign++;
+		return;
+	}
 	if (vu_pkt_verify(m, &info, why, sizeof(why)) < 0) {
 		q->rx_bad++;
 		vub_report_bad(qp, "content", why);
@@ -295,18 +309,24 @@ vub_qp_poll(struct vub_dev *d, int vid, uint32_t conn_gen, unsigned int qp, uint
 			return; /* another live device owns this queue pair */
 		vub_pend_drop(q);
 	}
-	if (q->nb_pend == 0 && rx_on && c->mode == VUB_GEN_VERIFY && q->gen_seq < c->count) {
+	/*
+	 * By default a queue pair generates only after receiving on it: a frontend
+	 * may discard what its Rx ring holds when it starts (DPDK's virtio does).
+	 */
+	if (q->nb_pend == 0 && rx_on && c->mode == VUB_GEN_VERIFY && q->gen_seq < c->count &&
+	    (c->gen_now || q->rx > 0)) {
 		vub_gen_fill(qp, vid, conn_gen);
 		q->last_progress_ns = now;
 	}
 	if (q->nb_pend > 0 && rx_on)
 		vub_pend_flush(qp, vid, now);
-	if (!tx_on || q->nb_pend > 0)
+	/* Echo takes no more than it can send back; a generator always drains Tx. */
+	if (!tx_on || (c->mode == VUB_ECHO && q->nb_pend > 0))
 		return;
 	n = rte_vhost_dequeue_burst(vid, 2 * qp + 1, vub.mp, pkts, VUB_BURST);
 	q->rx += n;
 	for (i = 0; i < n; i++) {
-		if (c->mode != VUB_ECHO || c->check_echo)
+		if (c->mode == VUB_VERIFY || c->mode == VUB_GEN_VERIFY || c->check_echo)
 			vub_rx_check(qp, pkts[i]);
 		if (c->mode != VUB_ECHO)
 			rte_pktmbuf_free(pkts[i]);
@@ -339,6 +359,12 @@ vub_poll_all(uint64_t now)
 			continue;
 		}
 		conn_gen = __atomic_load_n(&d->conn_gen, __ATOMIC_RELAXED);
+		if (conn_gen != d->poll_gen) {
+			/* A reconnected peer restarts its sequence numbers. */
+			if (vub.polled_devices++ > 0)
+				vu_seq_track_restart(vub.track);
+			d->poll_gen = conn_gen;
+		}
 		nr_qp = RTE_MIN(rte_vhost_get_vring_num(vid) / 2u, VUB_MAX_QP);
 		for (qp = 0; qp < nr_qp; qp++)
 			vub_qp_poll(d, vid, conn_gen, qp, now);
@@ -346,18 +372,14 @@ vub_poll_all(uint64_t now)
 	}
 }
 
-static bool
-vub_any_running(void)
+/* Have the count expectations been met on every queue pair? */
+/* Packets of ours received on a queue pair (foreign frames excluded). */
+static uint64_t
+vub_rx_ours(const struct vub_queue *q)
 {
-	int vid, max_vid = __atomic_load_n(&vub.max_vid, __ATOMIC_RELAXED);
-
-	for (vid = 0; vid < max_vid; vid++)
-		if (__atomic_load_n(&vub_devs[vid].running, __ATOMIC_ACQUIRE))
-			return true;
-	return false;
+	return q->rx - q->rx_foreign;
 }
 
-/* Have the count expectations been met on every queue pair? */
 static bool
 vub_counts_met(void)
 {
@@ -371,55 +393,70 @@ vub_counts_met(void)
 
 		if (c->mode == VUB_GEN_VERIFY && q->tx < c->count)
 			return false;
-		if (q->rx < c->count)
+		if (vub_rx_ours(q) < c->count || q->nb_pend > 0)
 			return false;
 	}
 	return true;
+}
+
+/* Print one queue pair and check its counts; false if an expectation failed. */
+static bool
+vub_queue_summary(unsigned int qp)
+{
+	const struct vub_config *c = &vub.cfg;
+	const struct vub_queue *q = &vub.q[qp];
+	bool pass = q->rx_bad == 0 && q->tx_dropped == 0;
+
+	printf("VU-BACKEND-Q q=%u rx=%" PRIu64 " rx_bad=%" PRIu64 " rx_foreign=%" PRIu64
+	       " tx=%" PRIu64 " tx_dropped=%" PRIu64 "\n", qp, q->rx, q->rx_bad, q->rx_foreign,
+	       q->tx, q->tx_dropped);
+	if (c->count == 0 || qp >= c->queues)
+		return pass;
+	if (vub_rx_ours(q) != c->count) {
+		printf("VU-BACKEND fail q=%u: received %" PRIu64 ", expected %" PRIu64 "\n",
+		       qp, vub_rx_ours(q), c->count);
+		pass = false;
+	}
+	if (c->mode == VUB_GEN_VERIFY && q->tx != c->count) {
+		printf("VU-BACKEND fail q=%u: sent %" PRIu64 ", expected %" PRIu64 "\n",
+		       qp, q->tx, c->count);
+		pass = false;
+	}
+	return pass;
 }
 
 static int
 vub_summary(bool timed_out)
 {
 	const struct vub_config *c = &vub.cfg;
-	uint64_t rx = 0, rx_bad = 0, tx = 0, tx_dropped = 0;
+	uint64_t rx = 0, rx_bad = 0, rx_foreign = 0, tx = 0, tx_dropped = 0;
 	unsigned int qp, seen = 0;
-	bool pass = true;
+	bool pass = !(timed_out && c->count > 0);
 
 	for (qp = 0; qp < VUB_MAX_QP; qp++) {
 		const struct vub_queue *q = &vub.q[qp];
 
 		if (q->rx == 0 && q->tx == 0 && q->tx_dropped == 0 && qp >= c->queues)
 			continue;
+		pass &= vub_queue_summary(qp);
 		rx += q->rx;
 		rx_bad += q->rx_bad;
+		rx_foreign += q->rx_foreign;
 		tx += q->tx;
 		tx_dropped += q->tx_dropped;
 		seen += q->rx > 0;
-		printf("VU-BACKEND-Q q=%u rx=%" PRIu64 " rx_bad=%" PRIu64 " tx=%" PRIu64
-		       " tx_dropped=%" PRIu64 "\n", qp, q->rx, q->rx_bad, q->tx, q->tx_dropped);
-		if (c->count > 0 && qp < c->queues) {
-			if (q->rx != c->count) {
-				printf("VU-BACKEND fail q=%u: received %" PRIu64 ", expected %" PRIu64
-				       "\n", qp, q->rx, c->count);
-				pass = false;
-			}
-			if (c->mode == VUB_GEN_VERIFY && q->tx != c->count) {
-				printf("VU-BACKEND fail q=%u: sent %" PRIu64 ", expected %" PRIu64
-				       "\n", qp, q->tx, c->count);
-				pass = false;
-			}
-		}
 	}
-	if (rx_bad > 0 || tx_dropped > 0)
+	if (c->count > 0 && seen != c->queues) {
+		printf("VU-BACKEND fail: traffic on %u queue pairs, expected %u\n",
+		       seen, c->queues);
 		pass = false;
-	if (c->count > 0 && seen != c->queues)
-		pass = false;
+	}
 	if (timed_out && c->count > 0)
 		printf("VU-BACKEND fail: timeout after %u s\n", c->timeout_s);
-	printf("VU-BACKEND rx=%" PRIu64 " rx_bad=%" PRIu64 " tx=%" PRIu64 " tx_dropped=%" PRIu64
-	       " queues_seen=%u mode=%s devices=%u connections=%u result=%s\n",
-	       rx, rx_bad, tx, tx_dropped, seen, vub_mode_names[c->mode],
-	       __atomic_load_n(&vub.devices, __ATOMIC_RELAXED),
+	printf("VU-BACKEND rx=%" PRIu64 " rx_bad=%" PRIu64 " rx_foreign=%" PRIu64 " tx=%" PRIu64
+	       " tx_dropped=%" PRIu64 " queues_seen=%u mode=%s devices=%u connections=%u"
+	       " result=%s\n", rx, rx_bad, rx_foreign, tx, tx_dropped, seen,
+	       vub_mode_names[c->mode], __atomic_load_n(&vub.devices, __ATOMIC_RELAXED),
 	       __atomic_load_n(&vub.connections, __ATOMIC_RELAXED), pass ? "PASS" : "FAIL");
 	fflush(stdout);
 	return pass ? 0 : 1;
@@ -431,119 +468,121 @@ vub_usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [EAL options] -- --socket PATH [--client] [--queues N]\n"
 		"  [--mode echo|verify|gen-verify|sink] [--check] [--count N] [--size S[,S...]]\n"
-		"  [--segs K] [--disable-features HEXMASK] [--timeout SEC] [--stall-ms MS]\n"
-		"  [--linger-ms MS] [--pool-size N] [--mbuf-size BYTES]\n", prog);
+		"  [--segs K] [--gen-now] [--foreign-ok] [--disable-features HEXMASK]\n"
+		"  [--timeout SEC] [--stall-ms MS] [--linger-ms MS] [--pool-size N]\n"
+		"  [--mbuf-size BYTES]\n"
+		"modes: echo loops Tx back to Rx (--check: verify too); verify checks what\n"
+		"  arrives; sink only counts; gen-verify also sends --count packets per queue\n"
+		"  pair (after the first packet received there, unless --gen-now)\n", prog);
 }
 
+/* Option table: every option, its kind, bounds and destination field. */
+enum vub_opt_kind { VUB_OPT_FLAG, VUB_OPT_NUM, VUB_OPT_STR, VUB_OPT_MODE, VUB_OPT_SIZES };
+
+struct vub_opt {
+	const char *name;
+	enum vub_opt_kind kind;
+	uint64_t min, max;
+	size_t off;
+	unsigned int width; /* bytes of the destination field (flags, numbers) */
+};
+
+#define VUB_FIELD(field) offsetof(struct vub_config, field), \
+	sizeof(((struct vub_config *)0)->field)
+
+static const struct vub_opt vub_opts[] = {
+	{ "socket", VUB_OPT_STR, 0, 0, VUB_FIELD(socket) },
+	{ "client", VUB_OPT_FLAG, 0, 0, VUB_FIELD(client) },
+	{ "check", VUB_OPT_FLAG, 0, 0, VUB_FIELD(check_echo) },
+	{ "gen-now", VUB_OPT_FLAG, 0, 0, VUB_FIELD(gen_now) },
+	{ "foreign-ok", VUB_OPT_FLAG, 0, 0, VUB_FIELD(foreign_ok) },
+	{ "mode", VUB_OPT_MODE, 0, 0, VUB_FIELD(mode) },
+	{ "size", VUB_OPT_SIZES, 0, 0, VUB_FIELD(sizes) },
+	{ "queues", VUB_OPT_NUM, 1, VUB_MAX_QP, VUB_FIELD(queues) },
+	{ "count", VUB_OPT_NUM, 0, UINT32_MAX, VUB_FIELD(count) },
+	{ "segs", VUB_OPT_NUM, 0, VU_PKT_MAX_SEGS, VUB_FIELD(segs) },
+	{ "disable-features", VUB_OPT_NUM, 0, UINT64_MAX, VUB_FIELD(disable_features) },
+	{ "timeout", VUB_OPT_NUM, 1, 86400, VUB_FIELD(timeout_s) },
+	{ "stall-ms", VUB_OPT_NUM, 1, 3600000, VUB_FIELD(stall_ms) },
+	{ "linger-ms", VUB_OPT_NUM, 0, 3600000, VUB_FIELD(linger_ms) },
+	{ "pool-size", VUB_OPT_NUM, 1024, 1u << 22, VUB_FIELD(pool_size) },
+	{ "mbuf-size", VUB_OPT_NUM, RTE_PKTMBUF_HEADROOM + 64, UINT16_MAX, VUB_FIELD(mbuf_size) },
+};
+
 static int
-vub_parse_mode(const char *arg, enum vub_mode *mode)
+vub_opt_mode(struct vub_config *c, const char *arg)
 {
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(vub_mode_names); i++) {
 		if (strcmp(arg, vub_mode_names[i]) == 0) {
-			*mode = (enum vub_mode)i;
+			c->mode = (enum vub_mode)i;
 			return 0;
 		}
 	}
+	fprintf(stderr, "vu-test-backend: --mode '%s' unknown\n", arg);
 	return -EINVAL;
 }
 
 static int
-vub_parse_num(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+vub_opt_sizes(struct vub_config *c, const char *arg)
 {
-	int ret = vu_parse_u64(arg, min, max, out);
+	int n = vu_pkt_parse_sizes(arg, c->sizes, VUB_MAX_SIZES);
 
-	if (ret < 0)
+	if (n < 0) {
+		fprintf(stderr, "vu-test-backend: --size '%s': want up to %u sizes in [%u, %u]\n",
+			arg, VUB_MAX_SIZES, VU_PKT_MIN_LEN, VU_PKT_MAX_LEN);
+		return n;
+	}
+	c->nb_sizes = (unsigned int)n;
+	return 0;
+}
+
+static int
+vub_opt_set(struct vub_config *c, const struct vub_opt *o, const char *arg)
+{
+	uint8_t *dst = (uint8_t *)c + o->off;
+	uint64_t v;
+
+	switch (o->kind) {
+	case VUB_OPT_FLAG:
+		*(bool *)dst = true;
+		return 0;
+	case VUB_OPT_STR:
+		*(const char **)dst = arg;
+		return 0;
+	case VUB_OPT_MODE:
+		return vub_opt_mode(c, arg);
+	case VUB_OPT_SIZES:
+		return vub_opt_sizes(c, arg);
+	case VUB_OPT_NUM:
+		break;
+	}
+	if (vu_parse_u64(arg, o->min, o->max, &v) < 0) {
 		fprintf(stderr, "vu-test-backend: --%s '%s': expected an integer in [%" PRIu64
-			", %" PRIu64 "]\n", name, arg, min, max);
-	return ret;
+			", %" PRIu64 "]\n", o->name, arg, o->min, o->max);
+		return -EINVAL;
+	}
+	if (o->width == sizeof(uint32_t))
+		*(uint32_t *)dst = (uint32_t)v;
+	else
+		*(uint64_t *)dst = v;
+	return 0;
 }
 
 static int
 vub_parse_args(int argc, char **argv, struct vub_config *c)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "client", no_argument, NULL, 'c' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "segs", required_argument, NULL, 'g' },
-		{ "disable-features", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "stall-ms", required_argument, NULL, 'S' },
-		{ "linger-ms", required_argument, NULL, 'L' },
-		{ "pool-size", required_argument, NULL, 'p' },
-		{ "mbuf-size", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t v;
-	int opt, ret = 0, n;
+	struct option opts[RTE_DIM(vub_opts) + 1];
+	unsigned int i;
+	int opt, idx, ret = 0;
 
-	while (ret == 0 && (opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': c->socket = optarg; break;
-		case 'c': c->client = true; break;
-		case 'k': c->check_echo = true; break;
-		case 'm':
-			ret = vub_parse_mode(optarg, &c->mode);
-			if (ret < 0)
-				fprintf(stderr, "vu-test-backend: --mode '%s' unknown\n", optarg);
-			break;
-		case 'q':
-			ret = vub_parse_num("queues", optarg, 1, VUB_MAX_QP, &v);
-			c->queues = (unsigned int)v;
-			break;
-		case 'n': ret = vub_parse_num("count", optarg, 0, UINT32_MAX, &c->count); break;
-		case 'z':
-			n = vu_pkt_parse_sizes(optarg, c->sizes, VUB_MAX_SIZES);
-			if (n < 0) {
-				fprintf(stderr, "vu-test-backend: --size '%s': want up to %u sizes "
-					"in [%u, %u]\n", optarg, VUB_MAX_SIZES, VU_PKT_MIN_LEN,
-					VU_PKT_MAX_LEN);
-				ret = n;
-			} else {
-				c->nb_sizes = (unsigned int)n;
-			}
-			break;
-		case 'g':
-			ret = vub_parse_num("segs", optarg, 0, VU_PKT_MAX_SEGS, &v);
-			c->segs = (unsigned int)v;
-			break;
-		case 'f':
-			ret = vub_parse_num("disable-features", optarg, 0, UINT64_MAX,
-					    &c->disable_features);
-			break;
-		case 't':
-			ret = vub_parse_num("timeout", optarg, 1, 86400, &v);
-			c->timeout_s = (unsigned int)v;
-			break;
-		case 'S':
-			ret = vub_parse_num("stall-ms", optarg, 1, 3600000, &v);
-			c->stall_ms = (unsigned int)v;
-			break;
-		case 'L':
-			ret = vub_parse_num("linger-ms", optarg, 0, 3600000, &v);
-			c->linger_ms = (unsigned int)v;
-			break;
-		case 'p':
-			ret = vub_parse_num("pool-size", optarg, 1024, 1u << 22, &v);
-			c->pool_size = (unsigned int)v;
-			break;
-		case 'b':
-			ret = vub_parse_num("mbuf-size", optarg, RTE_PKTMBUF_HEADROOM + 64,
-					    UINT16_MAX, &v);
-			c->mbuf_size = (unsigned int)v;
-			break;
-		default:
-			ret = -EINVAL;
-			break;
-		}
-	}
+	memset(opts, 0, sizeof(opts));
+	for (i = 0; i < RTE_DIM(vub_opts); i++)
+		opts[i] = (struct option){ vub_opts[i].name, vub_opts[i].kind == VUB_OPT_FLAG ?
+					   no_argument : required_argument, NULL, 0 };
+	while (ret == 0 && (opt = getopt_long(argc, argv, "", opts, &idx)) != -1)
+		ret = opt == 0 ? vub_opt_set(c, &vub_opts[idx], optarg) : -EINVAL;
 	if (ret == 0 && (c->socket == NULL || optind != argc)) {
 		fprintf(stderr, "vu-test-backend: %s\n", c->socket == NULL ?
 			"--socket is required" : "unexpected positional argument");
@@ -562,7 +601,7 @@ vub_config_defaults(struct vub_config *c)
 	c->nb_sizes = 1;
 	c->timeout_s = 60;
 	c->stall_ms = 3000;
-	c->linger_ms = 500;
+	c->linger_ms = 3000;
 	c->pool_size = 8192;
 	c->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 }
@@ -620,8 +659,12 @@ vub_run(void)
 			printf("VU-BACKEND event=done\n");
 			fflush(stdout);
 		}
-		/* Linger after the counts are met to catch extras and let the peer drain. */
-		if (vub.done_ns != 0 && (!vub_any_running() ||
+		/*
+		 * Linger after the counts are met, to catch extras and to let the peer
+		 * drain and stop while the connection is still up.
+		 */
+		if (vub.done_ns != 0 && (__atomic_load_n(&vub.live_connections,
+							 __ATOMIC_ACQUIRE) == 0 ||
 		    now - vub.done_ns >= (uint64_t)c->linger_ms * 1000000u))
 			return false;
 	}

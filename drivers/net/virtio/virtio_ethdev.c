@@ -15,8 +15,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
+#include "virtio_cvq.h"
 #include "virtio_ethdev.h"
 #include "virtio_logs.h"
 #include "virtio_rxtx.h"
@@ -28,7 +30,10 @@
 	VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_MTU) | \
 	VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_VERSION_1) | \
 	VIRTIO_BIT(VIRTIO_F_IN_ORDER) | VIRTIO_BIT(VIRTIO_F_RING_PACKED) | \
-	VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) | VIRTIO_BIT(VIRTIO_F_IOMMU_PLATFORM))
+	VIRTIO_BIT(VIRTIO_F_ORDER_PLATFORM) | VIRTIO_BIT(VIRTIO_F_IOMMU_PLATFORM) | \
+	VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX) | \
+	VIRTIO_BIT(VIRTIO_NET_F_CTRL_VLAN) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
+	VIRTIO_BIT(VIRTIO_NET_F_MQ))
 
 #define VIRTIO_RX_CKSUM_OFFLOADS \
 	(RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
@@ -157,6 +162,14 @@ virtio_queues_create(struct rte_eth_dev *dev, uint16_t nb_pairs)
 			return ret;
 		}
 	}
+	/* The control queue follows the last pair the device offers. */
+	if (virtio_with_feature(virtio_hw_get(dev), VIRTIO_NET_F_CTRL_VQ)) {
+		ret = virtio_queue_create(dev, 2 * virtio_hw_get(dev)->max_queue_pairs);
+		if (ret < 0) {
+			virtio_queues_destroy(dev);
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -251,6 +264,8 @@ virtio_queues_hand_over(struct rte_eth_dev *dev, bool attach)
 	}
 }
 
+static int virtio_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete);
+
 static int
 virtio_dev_start(struct rte_eth_dev *dev)
 {
@@ -261,6 +276,7 @@ virtio_dev_start(struct rte_eth_dev *dev)
 	ret = virtio_negotiate(dev);
 	if (ret < 0)
 		goto err;
+	virtio_cvq_reset(hw);
 	virtio_queues_hand_over(dev, true);
 	ret = hw->ops->set_status(hw, VIRTIO_CONFIG_STATUS_ACK | VIRTIO_CONFIG_STATUS_DRIVER |
 				  VIRTIO_CONFIG_STATUS_FEATURES_OK |
@@ -270,12 +286,21 @@ virtio_dev_start(struct rte_eth_dev *dev)
 	ret = virtio_dev_rxtx_start(dev);
 	if (ret < 0)
 		goto err_reset;
+	/* Queue pairs and VLAN filters, after DRIVER_OK as a virtio driver does. */
+	ret = virtio_cvq_start(dev);
+	if (ret < 0)
+		goto err_reset;
 	virtio_dev_set_rxtx_funcs(dev);
 	hw->started = true;
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	/*
+	 * With intr_conf.lsc, rte_eth_link_get() returns the stored status,
+	 * which LSC interrupts maintain from here on: store the first one.
+	 */
+	(void)virtio_dev_link_update(dev, 0);
 	return 0;
 err_reset:
 	(void)hw->ops->set_status(hw, VIRTIO_CONFIG_STATUS_RESET);
@@ -353,7 +378,7 @@ virtio_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = VIRTIO_MAX_RX_PKTLEN;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = virtio_max_mtu(hw);
-	info->max_mac_addrs = 1;
+	info->max_mac_addrs = VIRTIO_CVQ_MAX_MAC_ADDRS;
 	info->rx_desc_lim.nb_max = ring;
 	info->rx_desc_lim.nb_min = 1;
 	info->rx_desc_lim.nb_align = 1;
@@ -362,6 +387,8 @@ virtio_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_txportconf.ring_size = ring;
 	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
 	info->rx_offload_capa = 0;
+	if (offered & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VLAN))
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	if (offered & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF))
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (offered & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
@@ -452,7 +479,8 @@ virtio_dev_stats_reset(struct rte_eth_dev *dev)
 static unsigned int
 virtio_xstats_count(const struct rte_eth_dev *dev)
 {
-	return (dev->data->nb_rx_queues + dev->data->nb_tx_queues) * VIRTIO_NB_XSTATS_Q;
+	return (dev->data->nb_rx_queues + dev->data->nb_tx_queues) * VIRTIO_NB_XSTATS_Q +
+	       virtio_cvq_xstats_names(dev->data->dev_private, NULL);
 }
 
 static int
@@ -472,6 +500,7 @@ virtio_dev_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *
 		for (j = 0; j < VIRTIO_NB_XSTATS_Q; j++)
 			snprintf(names[k++].name, sizeof(names[0].name), "tx_q%u_%s", q,
 				 virtio_xstats_q[j].name);
+	virtio_cvq_xstats_names(virtio_hw_get(dev), &names[k]);
 	return n;
 }
 
@@ -506,22 +535,8 @@ virtio_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, uns
 		qp = dev->data->tx_queues[q];
 		k = virtio_xstats_fill(qp ? virtio_txq_stats(qp) : NULL, xstats, k);
 	}
+	virtio_cvq_xstats_get(virtio_hw_get(dev), &xstats[k], k);
 	return count;
-}
-
-static int
-virtio_dev_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
-{
-	struct virtio_hw *hw = virtio_hw_get(dev);
-
-	if (!rte_is_valid_assigned_ether_addr(addr)) {
-		PMD_DRV_LOG(ERR, "%s: MAC address " RTE_ETHER_ADDR_PRT_FMT
-			    " is multicast or zero", dev->data->name, RTE_ETHER_ADDR_BYTES(addr));
-		return -EINVAL;
-	}
-	rte_ether_addr_copy(addr, &hw->mac_addr);
-	hw->ops->write_dev_cfg(hw, VIRTIO_NET_CFG_MAC, addr, RTE_ETHER_ADDR_LEN);
-	return 0;
 }
 
 static int
@@ -552,7 +567,15 @@ static const struct eth_dev_ops virtio_eth_dev_ops = {
 	.xstats_get = virtio_dev_xstats_get,
 	.xstats_get_names = virtio_dev_xstats_get_names,
 	.xstats_reset = virtio_dev_stats_reset,
-	.mac_addr_set = virtio_dev_mac_addr_set,
+	.mac_addr_set = virtio_cvq_mac_addr_set,
+	.mac_addr_add = virtio_cvq_mac_addr_add,
+	.mac_addr_remove = virtio_cvq_mac_addr_remove,
+	.promiscuous_enable = virtio_cvq_promiscuous_enable,
+	.promiscuous_disable = virtio_cvq_promiscuous_disable,
+	.allmulticast_enable = virtio_cvq_allmulticast_enable,
+	.allmulticast_disable = virtio_cvq_allmulticast_disable,
+	.vlan_filter_set = virtio_cvq_vlan_filter_set,
+	.vlan_offload_set = virtio_cvq_vlan_offload_set,
 	.mtu_set = virtio_dev_mtu_set,
 	.rx_queue_setup = virtio_dev_rx_queue_setup,
 	.rx_queue_release = virtio_dev_rx_queue_release,
@@ -570,7 +593,8 @@ virtio_ethdev_init(struct rte_eth_dev *eth_dev)
 	hw->nb_vqs = 2 * hw->max_queue_pairs + 1;
 	hw->vqs = rte_zmalloc_socket("virtio_vqs", hw->nb_vqs * sizeof(hw->vqs[0]),
 				     RTE_CACHE_LINE_SIZE, eth_dev->device->numa_node);
-	data->mac_addrs = rte_zmalloc("virtio_mac", RTE_ETHER_ADDR_LEN, 0);
+	data->mac_addrs = rte_zmalloc("virtio_mac", RTE_ETHER_ADDR_LEN * VIRTIO_CVQ_MAX_MAC_ADDRS,
+				      0);
 	if (hw->vqs == NULL || data->mac_addrs == NULL) {
 		PMD_INIT_LOG(ERR, "%s: out of memory", data->name);
 		rte_free(hw->vqs);
@@ -585,4 +609,74 @@ virtio_ethdev_init(struct rte_eth_dev *eth_dev)
 	rte_spinlock_init(&hw->state_lock);
 	eth_dev->dev_ops = &virtio_eth_dev_ops;
 	return 0;
+}
+
+/*
+ * ---- secondary processes ----
+ *
+ * A secondary process shares the port's data and dev_private (hw, queues,
+ * counters) but not the primary's function addresses nor its fds: hw->ops
+ * point into the primary's copy of this driver, and a kick is a write to an
+ * eventfd that only the primary holds.  So a secondary gets the read-only
+ * ops below, and its bursts return 0 with rte_errno ENOTSUP: running a queue
+ * there would need per-process transport ops and the kick/call eventfds
+ * passed over rte_mp, and would race the primary's bursts on the same queue.
+ */
+
+static int
+virtio_dev_infos_get_secondary(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	const struct virtio_hw *hw = virtio_hw_get(dev);
+
+	info->max_rx_queues = hw->max_queue_pairs;
+	info->max_tx_queues = hw->max_queue_pairs;
+	info->min_rx_bufsize = VIRTIO_MIN_RX_BUFSIZE;
+	info->max_rx_pktlen = VIRTIO_MAX_RX_PKTLEN;
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	info->max_mtu = hw->max_mtu;
+	info->max_mac_addrs = 1;
+	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
+	/* The offloads in use: the device's offer is only known to the primary. */
+	info->rx_offload_capa = hw->rx_offloads;
+	info->tx_offload_capa = hw->tx_offloads;
+	return 0;
+}
+
+/* The primary keeps data->dev_link current; ethdev reads it after this. */
+static int
+virtio_dev_link_update_secondary(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(wait_to_complete);
+	return 0;
+}
+
+static uint16_t
+virtio_burst_secondary(void *queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(queue);
+	RTE_SET_USED(pkts);
+	RTE_SET_USED(n);
+	rte_errno = ENOTSUP;
+	return 0;
+}
+
+static const struct eth_dev_ops virtio_eth_dev_ops_secondary = {
+	.dev_close = virtio_dev_close,
+	.dev_infos_get = virtio_dev_infos_get_secondary,
+	.link_update = virtio_dev_link_update_secondary,
+	.stats_get = virtio_dev_stats_get,
+	.stats_reset = virtio_dev_stats_reset,
+	.xstats_get = virtio_dev_xstats_get,
+	.xstats_get_names = virtio_dev_xstats_get_names,
+	.xstats_reset = virtio_dev_stats_reset,
+};
+
+void
+virtio_ethdev_init_secondary(struct rte_eth_dev *eth_dev)
+{
+	eth_dev->dev_ops = &virtio_eth_dev_ops_secondary;
+	eth_dev->rx_pkt_burst = virtio_burst_secondary;
+	eth_dev->tx_pkt_burst = virtio_burst_secondary;
+	eth_dev->tx_pkt_prepare = NULL;
 }

@@ -18,4 +18,11 @@
  */
 int virtio_ethdev_init(struct rte_eth_dev *eth_dev);
 
+/*
+ * A secondary process's view of a port the primary probed: stats, xstats,
+ * infos and link only; bursts return 0 with rte_errno ENOTSUP (why: see
+ * virtio_ethdev.c).
+ */
+void virtio_ethdev_init_secondary(struct rte_eth_dev *eth_dev);
+
 #endif /* VIRTIO_ETHDEV_H */

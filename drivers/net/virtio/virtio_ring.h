@@ -125,13 +125,30 @@ struct vring_packed_desc_event {
 #define VRING_PACKED_DESC_ALIGN		16
 #define VRING_PACKED_EVENT_ALIGN	4
 
+/* Largest packed queue (2.8: up to 2^15 entries, any number, not only powers of two). */
+#define VRING_PACKED_MAX_SIZE	32768
+
+/*
+ * One contiguous packed ring of 'num' entries: descriptors, the driver event
+ * area right after them, the device event area at the next 'align' boundary.
+ */
+static inline size_t
+vring_packed_driver_offset(unsigned int num)
+{
+	return sizeof(struct vring_packed_desc) * num;
+}
+
+static inline size_t
+vring_packed_device_offset(unsigned int num, size_t align)
+{
+	return RTE_ALIGN_CEIL(vring_packed_driver_offset(num) +
+			      sizeof(struct vring_packed_desc_event), align);
+}
+
 static inline size_t
 vring_packed_size(unsigned int num, size_t align)
 {
-	size_t sz = sizeof(struct vring_packed_desc) * num;
-
-	sz = RTE_ALIGN_CEIL(sz + sizeof(struct vring_packed_desc_event), align);
-	return sz + sizeof(struct vring_packed_desc_event);
+	return vring_packed_device_offset(num, align) + sizeof(struct vring_packed_desc_event);
 }
 
 /* ---- virtio-net header (5.1.6) ---- */

@@ -205,7 +205,9 @@ virtio_txq_arm(struct virtnet_tx *txq, const struct virtio_hw *hw)
 		       virtio_with_feature(hw, VIRTIO_NET_F_HOST_TSO6);
 	txq->can_push = virtio_with_feature(hw, VIRTIO_F_VERSION_1) ||
 			virtio_with_feature(hw, VIRTIO_F_ANY_LAYOUT);
-	txq->indirect = virtio_with_feature(hw, VIRTIO_RING_F_INDIRECT_DESC);
+	/* A table may not be longer than the queue (2.7.5.3.1; vhost checks). */
+	txq->indirect = virtio_with_feature(hw, VIRTIO_RING_F_INDIRECT_DESC) &&
+			txq->vq->size > VIRTQUEUE_TX_INDIRECT_MAX;
 }
 
 static int
@@ -215,6 +217,7 @@ virtio_rxq_start(struct rte_eth_dev *dev, uint16_t qid)
 	struct virtqueue *vq = virtio_rxtx_vq(hw, VIRTIO_RXQ_VQ(qid));
 	struct virtnet_rx *rxq = vq != NULL ? vq->q : NULL;
 	uint16_t want;
+	int ret;
 
 	if (rxq == NULL || rxq->mp == NULL) {
 		PMD_INIT_LOG(ERR, "%s: rxq %u was not set up", dev->data->name, qid);
@@ -225,7 +228,18 @@ virtio_rxq_start(struct rte_eth_dev *dev, uint16_t qid)
 	vq->weak_barriers = hw->weak_barriers;
 	vq->started = true;
 	want = vq->free_cnt;
-	if (virtio_split_rx_refill(rxq) < 0) {
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		ret = virtio_split_rx_refill(rxq);
+		break;
+	case VIRTQUEUE_LAYOUT_PACKED:
+		ret = virtio_packed_rx_refill(rxq);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	if (ret < 0) {
 		PMD_INIT_LOG(ERR, "%s: rxq %u: mempool %s supplied %u of %u mbufs (%u left in it)",
 			     dev->data->name, qid, rxq->mp->name, want - vq->free_cnt, want,
 			     rte_mempool_avail_count(rxq->mp));
@@ -262,10 +276,6 @@ virtio_dev_rxtx_start(struct rte_eth_dev *dev)
 	uint16_t i;
 	int ret = 0;
 
-	if (virtio_with_packed_queue(virtio_rxtx_hw(dev))) {
-		PMD_INIT_LOG(ERR, "%s: packed ring not supported yet", dev->data->name);
-		return -ENOTSUP;
-	}
 	for (i = 0; i < dev->data->nb_rx_queues && ret == 0; i++)
 		ret = virtio_rxq_start(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues && ret == 0; i++)
@@ -293,29 +303,39 @@ virtio_dev_rxtx_stop(struct rte_eth_dev *dev)
 	}
 }
 
+/* Bursts by [packed][in order]; Rx also by [mergeable]. */
+static const eth_rx_burst_t virtio_rx_bursts[2][2][2] = {
+	[0][0][0] = virtio_split_recv,
+	[0][1][0] = virtio_split_recv_inorder,
+	[0][0][1] = virtio_split_recv_mrg,
+	[0][1][1] = virtio_split_recv_mrg_inorder,
+	[1][0][0] = virtio_packed_recv,
+	[1][1][0] = virtio_packed_recv_inorder,
+	[1][0][1] = virtio_packed_recv_mrg,
+	[1][1][1] = virtio_packed_recv_mrg_inorder,
+};
+
+static const eth_tx_burst_t virtio_tx_bursts[2][2] = {
+	[0][0] = virtio_split_xmit,
+	[0][1] = virtio_split_xmit_inorder,
+	[1][0] = virtio_packed_xmit,
+	[1][1] = virtio_packed_xmit_inorder,
+};
+
 void
 virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev)
 {
 	struct virtio_hw *hw = virtio_rxtx_hw(dev);
 	bool mrg = virtio_with_feature(hw, VIRTIO_NET_F_MRG_RXBUF);
 	bool in_order = virtio_with_feature(hw, VIRTIO_F_IN_ORDER);
+	bool packed = virtio_with_packed_queue(hw);
 
-	if (virtio_with_packed_queue(hw)) {
-		dev->rx_pkt_burst = rte_eth_pkt_burst_dummy;
-		dev->tx_pkt_burst = rte_eth_pkt_burst_dummy;
-		dev->tx_pkt_prepare = NULL;
-		return;
-	}
-	if (mrg)
-		dev->rx_pkt_burst = in_order ? virtio_split_recv_mrg_inorder :
-					       virtio_split_recv_mrg;
-	else
-		dev->rx_pkt_burst = in_order ? virtio_split_recv_inorder : virtio_split_recv;
-	dev->tx_pkt_burst = in_order ? virtio_split_xmit_inorder : virtio_split_xmit;
+	dev->rx_pkt_burst = virtio_rx_bursts[packed][in_order][mrg];
+	dev->tx_pkt_burst = virtio_tx_bursts[packed][in_order];
 	dev->tx_pkt_prepare = virtio_xmit_prepare;
-	PMD_DRV_LOG(DEBUG, "%s: split ring, Rx %s%s, Tx%s", dev->data->name,
-		    mrg ? "mergeable" : "single-buffer", in_order ? " in order" : "",
-		    in_order ? " in order" : "");
+	PMD_DRV_LOG(DEBUG, "%s: %s ring, Rx %s%s, Tx%s", dev->data->name,
+		    packed ? "packed" : "split", mrg ? "mergeable" : "single-buffer",
+		    in_order ? " in order" : "", in_order ? " in order" : "");
 }
 
 struct virtnet_stats *
@@ -331,6 +351,16 @@ virtio_txq_stats(void *txq)
 }
 
 /* ---- offloads ---- */
+
+int
+virtio_rx_finish_slow(const struct virtnet_rx *rxq, struct rte_mbuf *m)
+{
+	if (rxq->vlan_strip)
+		rte_vlan_strip(m);
+	if (rxq->offload)
+		return virtio_rx_offload_apply(m, virtio_rx_hdr(rxq, m));
+	return 0;
+}
 
 /*
  * NEEDS_CSUM on a packet whose L4 header we cannot recognise: finish the

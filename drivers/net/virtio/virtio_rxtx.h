@@ -21,8 +21,7 @@
 #include <ethdev_driver.h>
 
 #include "virtio_ring.h"
-
-struct virtqueue;
+#include "virtqueue.h"
 
 /*
  * Per-queue counters, updated by the bursts only.  size_bins follow RFC 2819:
@@ -107,7 +106,7 @@ void virtio_dev_rxtx_stop(struct rte_eth_dev *dev);
 
 /*
  * Set dev->rx_pkt_burst, tx_pkt_burst and tx_pkt_prepare from the negotiated
- * features (mergeable, in order; split only for now).  Idempotent.
+ * features (split or packed, mergeable, in order).  Idempotent.
  */
 void virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev);
 
@@ -131,10 +130,91 @@ uint16_t virtio_split_xmit_inorder(void *txq, struct rte_mbuf **pkts, uint16_t n
 /* Post up to vq->free_cnt fresh buffers; 0 or -ENOMEM (pool empty). */
 int virtio_split_rx_refill(struct virtnet_rx *rxq);
 
+/* Packed-ring bursts (virtio_rxtx_packed.c). */
+uint16_t virtio_packed_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_packed_recv_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_packed_recv_mrg(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_packed_recv_mrg_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_packed_xmit(void *txq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_packed_xmit_inorder(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/* Post up to vq->free_cnt fresh buffers; 0 or -ENOMEM (pool empty). */
+int virtio_packed_rx_refill(struct virtnet_rx *rxq);
+
 /* Shared helpers (virtio_rxtx.c). */
 uint16_t virtio_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int virtio_rx_offload_apply(struct rte_mbuf *m, const struct virtio_net_hdr *hdr);
 void virtio_tx_offload_fill(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
+/* VLAN strip and header offloads of a received packet; < 0: drop it. */
+int virtio_rx_finish_slow(const struct virtnet_rx *rxq, struct rte_mbuf *m) __rte_cold;
+
+/* Set every mbuf field a received segment exposes; data at the headroom. */
+static __rte_always_inline void
+virtio_rx_rearm(const struct virtnet_rx *rxq, struct rte_mbuf *m, uint32_t len)
+{
+	*(uint64_t *)((uint8_t *)m + offsetof(struct rte_mbuf, rearm_data)) =
+		rxq->mbuf_initializer;
+	m->ol_flags = 0;
+	m->packet_type = 0;
+	m->vlan_tci = 0;
+	m->pkt_len = len;
+	m->data_len = (uint16_t)len;
+}
+
+/* The virtio-net header the device wrote in front of an Rx buffer's data. */
+static __rte_always_inline const struct virtio_net_hdr *
+virtio_rx_hdr(const struct virtnet_rx *rxq, const struct rte_mbuf *m)
+{
+	return (const struct virtio_net_hdr *)((const uint8_t *)m->buf_addr +
+					       RTE_PKTMBUF_HEADROOM - rxq->hdr_size);
+}
+
+/* How a Tx packet is laid out on the ring (both layouts). */
+enum virtio_tx_mode {
+	VIRTIO_TX_PUSH,		/* header in the headroom, one descriptor */
+	VIRTIO_TX_INDIRECT,	/* one descriptor -> per-slot indirect table */
+	VIRTIO_TX_CHAIN,	/* per-slot header descriptor + one per segment */
+};
+
+static __rte_always_inline void
+virtio_tx_hdr_fill(const struct virtnet_tx *txq, struct virtio_net_hdr_mrg_rxbuf *hdr,
+		   const struct rte_mbuf *m)
+{
+	if (txq->offload) {
+		virtio_tx_offload_fill(&hdr->hdr, m);
+	} else {
+		hdr->hdr.flags = 0;
+		hdr->hdr.gso_type = 0;
+		hdr->hdr.hdr_len = 0;
+		hdr->hdr.gso_size = 0;
+		hdr->hdr.csum_start = 0;
+		hdr->hdr.csum_offset = 0;
+	}
+	if (txq->hdr_size == sizeof(*hdr))
+		hdr->num_buffers = 0;
+}
+
+/*
+ * Push the header into the headroom when the mbuf is ours alone and has
+ * room; else an indirect table when negotiated and the segments fit; else a
+ * chain of a header descriptor and one per segment.  *slots: ring descriptors.
+ */
+static __rte_always_inline enum virtio_tx_mode
+virtio_tx_mode_of(const struct virtnet_tx *txq, struct rte_mbuf *m, uint16_t *slots)
+{
+	if (txq->can_push && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
+	    rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= txq->hdr_size &&
+	    ((uintptr_t)rte_pktmbuf_mtod(m, char *) &
+	     (__alignof__(struct virtio_net_hdr_mrg_rxbuf) - 1)) == 0) {
+		*slots = 1;
+		return VIRTIO_TX_PUSH;
+	}
+	if (txq->indirect && m->nb_segs < VIRTQUEUE_TX_INDIRECT_MAX) {
+		*slots = 1;
+		return VIRTIO_TX_INDIRECT;
+	}
+	*slots = m->nb_segs + 1;
+	return VIRTIO_TX_CHAIN;
+}
 
 /* Count one packet of pkt_len bytes whose data starts at 'data'. */
 static __rte_always_inline void

@@ -38,13 +38,6 @@ _Static_assert(sizeof(void *) == sizeof(uint64_t), "mbuf address read as 64 bits
 _Static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct virtio_net_hdr_mrg_rxbuf),
 	       "the Rx header lives in the mbuf headroom");
 
-/* buf_addr or buf_iova, chosen once per queue by vq->mbuf_addr_off. */
-static __rte_always_inline uint64_t
-split_mbuf_addr(const struct virtqueue *vq, const struct rte_mbuf *m)
-{
-	return *(const uint64_t *)((const uint8_t *)m + vq->mbuf_addr_off);
-}
-
 static __rte_always_inline uint16_t
 split_next(const struct virtqueue *vq, uint16_t idx, const bool in_order)
 {
@@ -120,7 +113,7 @@ split_rx_post(struct virtnet_rx *rxq, struct rte_mbuf **mbufs, uint16_t n, const
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		desc[id].addr = split_mbuf_addr(vq, mbufs[i]) + off;
+		desc[id].addr = virtqueue_mbuf_addr(vq, mbufs[i]) + off;
 		desc[id].len = rxq->buf_len;
 		desc[id].flags = VRING_DESC_F_WRITE;
 		vq->descx[id].cookie = mbufs[i];
@@ -185,37 +178,6 @@ split_rx_replenish(struct virtnet_rx *rxq, const bool in_order)
 		virtqueue_notify(vq);
 }
 
-/* Set every mbuf field a received segment exposes; data at the headroom. */
-static __rte_always_inline void
-split_rx_rearm(const struct virtnet_rx *rxq, struct rte_mbuf *m, uint32_t len)
-{
-	*(uint64_t *)((uint8_t *)m + offsetof(struct rte_mbuf, rearm_data)) =
-		rxq->mbuf_initializer;
-	m->ol_flags = 0;
-	m->packet_type = 0;
-	m->vlan_tci = 0;
-	m->pkt_len = len;
-	m->data_len = (uint16_t)len;
-}
-
-static __rte_always_inline const struct virtio_net_hdr *
-split_rx_hdr(const struct virtnet_rx *rxq, const struct rte_mbuf *m)
-{
-	return (const struct virtio_net_hdr *)((const uint8_t *)m->buf_addr +
-					       RTE_PKTMBUF_HEADROOM - rxq->hdr_size);
-}
-
-/* VLAN strip and header offloads; < 0: drop the packet. */
-static __rte_noinline int
-split_rx_finish_slow(const struct virtnet_rx *rxq, struct rte_mbuf *m)
-{
-	if (rxq->vlan_strip)
-		rte_vlan_strip(m);
-	if (rxq->offload)
-		return virtio_rx_offload_apply(m, split_rx_hdr(rxq, m));
-	return 0;
-}
-
 static __rte_always_inline uint16_t
 split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const bool in_order)
 {
@@ -244,8 +206,8 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 			rxq->stats.errors++;
 			continue;
 		}
-		split_rx_rearm(rxq, m, len - rxq->hdr_size);
-		if (unlikely(rxq->vlan_strip | rxq->offload) && split_rx_finish_slow(rxq, m) < 0) {
+		virtio_rx_rearm(rxq, m, len - rxq->hdr_size);
+		if (unlikely(rxq->vlan_strip | rxq->offload) && virtio_rx_finish_slow(rxq, m) < 0) {
 			rte_pktmbuf_free(m);
 			rxq->stats.errors++;
 			continue;
@@ -292,7 +254,7 @@ split_rx_merge(struct virtnet_rx *rxq, struct rte_mbuf *head, uint16_t more,
 			bad = 1;
 			len = 0;
 		}
-		split_rx_rearm(rxq, seg, len);
+		virtio_rx_rearm(rxq, seg, len);
 		seg->data_off = data_off;	/* no header in continuation buffers */
 		prev->next = seg;
 		prev = seg;
@@ -329,7 +291,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 			rxq->stats.errors++;
 			continue;
 		}
-		hdr = (const volatile void *)split_rx_hdr(rxq, m);
+		hdr = (const volatile void *)virtio_rx_hdr(rxq, m);
 		nbufs = hdr->num_buffers;
 		/* All buffers of a packet are made used together (5.1.6.4). */
 		if (unlikely(nbufs == 0 || nbufs - 1 > nused)) {
@@ -339,7 +301,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 			rxq->stats.errors++;
 			continue;
 		}
-		split_rx_rearm(rxq, m, len - rxq->hdr_size);
+		virtio_rx_rearm(rxq, m, len - rxq->hdr_size);
 		ret = 0;
 		if (nbufs > 1) {
 			ret = split_rx_merge(rxq, m, nbufs - 1, in_order);
@@ -347,7 +309,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 		}
 		if (unlikely(ret != 0) ||
 		    (unlikely(rxq->vlan_strip | rxq->offload) &&
-		     split_rx_finish_slow(rxq, m) < 0)) {
+		     virtio_rx_finish_slow(rxq, m) < 0)) {
 			rte_pktmbuf_free(m);
 			if (ret < 0)
 				break;
@@ -375,12 +337,6 @@ virtio_split_recv_mrg_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* ---- Tx ---- */
-
-enum split_tx_mode {
-	SPLIT_TX_PUSH,		/* header in the headroom, one descriptor */
-	SPLIT_TX_INDIRECT,	/* one descriptor -> per-slot indirect table */
-	SPLIT_TX_CHAIN,		/* per-slot header descriptor + one per segment */
-};
 
 static __rte_always_inline void
 split_tx_free(struct rte_mbuf **mbufs, unsigned int *n, struct rte_mbuf *m)
@@ -491,42 +447,6 @@ split_tx_reclaim_any(struct virtqueue *vq, const bool in_order)
 }
 
 static __rte_always_inline void
-split_tx_hdr_fill(const struct virtnet_tx *txq, struct virtio_net_hdr_mrg_rxbuf *hdr,
-		  const struct rte_mbuf *m)
-{
-	if (txq->offload) {
-		virtio_tx_offload_fill(&hdr->hdr, m);
-	} else {
-		hdr->hdr.flags = 0;
-		hdr->hdr.gso_type = 0;
-		hdr->hdr.hdr_len = 0;
-		hdr->hdr.gso_size = 0;
-		hdr->hdr.csum_start = 0;
-		hdr->hdr.csum_offset = 0;
-	}
-	if (txq->hdr_size == sizeof(*hdr))
-		hdr->num_buffers = 0;
-}
-
-static __rte_always_inline enum split_tx_mode
-split_tx_mode_of(const struct virtnet_tx *txq, struct rte_mbuf *m, uint16_t *slots)
-{
-	if (txq->can_push && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
-	    rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= txq->hdr_size &&
-	    ((uintptr_t)rte_pktmbuf_mtod(m, char *) &
-	     (__alignof__(struct virtio_net_hdr_mrg_rxbuf) - 1)) == 0) {
-		*slots = 1;
-		return SPLIT_TX_PUSH;
-	}
-	if (txq->indirect && m->nb_segs < VIRTQUEUE_TX_INDIRECT_MAX) {
-		*slots = 1;
-		return SPLIT_TX_INDIRECT;
-	}
-	*slots = m->nb_segs + 1;
-	return SPLIT_TX_CHAIN;
-}
-
-static __rte_always_inline void
 split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
 	d->addr = addr;
@@ -545,10 +465,10 @@ split_tx_fill_indirect(struct virtqueue *vq, const struct virtnet_tx *txq, uint1
 	struct vring_desc *ind = r->indir;
 	uint16_t k = 1;
 
-	split_tx_hdr_fill(txq, &r->hdr, m);
+	virtio_tx_hdr_fill(txq, &r->hdr, m);
 	split_desc_set(&ind[0], raddr, txq->hdr_size, VRING_DESC_F_NEXT, 1);
 	for (; m != NULL; m = m->next, k++)
-		split_desc_set(&ind[k], split_mbuf_addr(vq, m) + m->data_off, m->data_len,
+		split_desc_set(&ind[k], virtqueue_mbuf_addr(vq, m) + m->data_off, m->data_len,
 			       VRING_DESC_F_NEXT, k + 1);
 	ind[k - 1].flags = 0;
 	split_desc_set(&vq->split.desc[head], raddr + offsetof(struct virtio_tx_region, indir),
@@ -563,14 +483,14 @@ split_tx_fill_chain(struct virtqueue *vq, const struct virtnet_tx *txq, uint16_t
 	struct vring_desc *desc = vq->split.desc;
 	uint16_t idx = head, nxt;
 
-	split_tx_hdr_fill(txq, &txq->hdr_va[head].hdr, m);
+	virtio_tx_hdr_fill(txq, &txq->hdr_va[head].hdr, m);
 	nxt = split_next(vq, idx, in_order);
 	split_desc_set(&desc[idx], txq->hdr_addr + (uint64_t)head * sizeof(struct virtio_tx_region),
 		       txq->hdr_size, VRING_DESC_F_NEXT, nxt);
 	for (; m != NULL; m = m->next) {
 		idx = nxt;
 		nxt = split_next(vq, idx, in_order);
-		split_desc_set(&desc[idx], split_mbuf_addr(vq, m) + m->data_off, m->data_len,
+		split_desc_set(&desc[idx], virtqueue_mbuf_addr(vq, m) + m->data_off, m->data_len,
 			       VRING_DESC_F_NEXT, nxt);
 	}
 	desc[idx].flags = 0;
@@ -578,7 +498,7 @@ split_tx_fill_chain(struct virtqueue *vq, const struct virtnet_tx *txq, uint16_t
 }
 
 static __rte_always_inline void
-split_tx_enqueue(struct virtnet_tx *txq, struct rte_mbuf *m, enum split_tx_mode mode,
+split_tx_enqueue(struct virtnet_tx *txq, struct rte_mbuf *m, enum virtio_tx_mode mode,
 		 uint16_t slots, const bool in_order)
 {
 	struct virtqueue *vq = txq->vq;
@@ -586,18 +506,18 @@ split_tx_enqueue(struct virtnet_tx *txq, struct rte_mbuf *m, enum split_tx_mode 
 	struct virtio_net_hdr_mrg_rxbuf *hdr;
 
 	switch (mode) {
-	case SPLIT_TX_PUSH:
+	case VIRTIO_TX_PUSH:
 		hdr = rte_pktmbuf_mtod_offset(m, struct virtio_net_hdr_mrg_rxbuf *,
 					      -(int)txq->hdr_size);
-		split_tx_hdr_fill(txq, hdr, m);
+		virtio_tx_hdr_fill(txq, hdr, m);
 		split_desc_set(&vq->split.desc[head],
-			       split_mbuf_addr(vq, m) + m->data_off - txq->hdr_size,
+			       virtqueue_mbuf_addr(vq, m) + m->data_off - txq->hdr_size,
 			       m->data_len + txq->hdr_size, 0, 0);
 		break;
-	case SPLIT_TX_INDIRECT:
+	case VIRTIO_TX_INDIRECT:
 		split_tx_fill_indirect(vq, txq, head, m);
 		break;
-	case SPLIT_TX_CHAIN:
+	case VIRTIO_TX_CHAIN:
 		last = split_tx_fill_chain(vq, txq, head, m, in_order);
 		break;
 	}
@@ -614,7 +534,7 @@ split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const boo
 {
 	struct virtqueue *vq = txq->vq;
 	uint16_t i, slots, sent = 0;
-	enum split_tx_mode mode;
+	enum virtio_tx_mode mode;
 	struct rte_mbuf *m;
 
 	if (unlikely(!vq->running))
@@ -627,7 +547,7 @@ split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const boo
 
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
-		mode = split_tx_mode_of(txq, m, &slots);
+		mode = virtio_tx_mode_of(txq, m, &slots);
 		if (unlikely(slots > vq->free_cnt)) {
 			if (unlikely(slots > vq->limit)) {
 				/* Can never fit: drop it rather than stall the queue. */

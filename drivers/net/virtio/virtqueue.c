@@ -2,7 +2,7 @@
 /*
  * Virtqueue lifetime: allocation of the queue object, its ring and Tx header
  * region, reset, teardown, the transport layout and the broken state.
- * Layout-specific work is dispatched with a switch (split now, packed later).
+ * Layout-specific work is dispatched with a switch on vq->layout.
  */
 
 #include <errno.h>
@@ -120,15 +120,19 @@ virtqueue_check_args(const struct virtio_hw *hw, uint16_t index, uint16_t size, 
 			     hw->port_id, index, hw->max_queue_pairs);
 		return -EINVAL;
 	}
+	if (virtio_with_packed_queue(hw)) {
+		if (size == 0 || size > VRING_PACKED_MAX_SIZE) {
+			PMD_INIT_LOG(ERR, "port %u vq %u: packed ring size %u outside [1, %u]",
+				     hw->port_id, index, size, VRING_PACKED_MAX_SIZE);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (size == 0 || !rte_is_power_of_2(size) || size > VRING_SPLIT_MAX_SIZE) {
-		PMD_INIT_LOG(ERR, "port %u vq %u: size %u is not a power of two in [1, %u]",
+		PMD_INIT_LOG(ERR,
+			     "port %u vq %u: split ring size %u is not a power of two in [1, %u]",
 			     hw->port_id, index, size, VRING_SPLIT_MAX_SIZE);
 		return -EINVAL;
-	}
-	if (virtio_with_packed_queue(hw)) {
-		PMD_INIT_LOG(ERR, "port %u vq %u: packed ring not supported yet",
-			     hw->port_id, index);
-		return -ENOTSUP;
 	}
 	return 0;
 }
@@ -161,11 +165,12 @@ virtqueue_create(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket
 	vq->index = index;
 	vq->type = type;
 	vq->size = size;
-	vq->mask = size - 1;
+	vq->mask = size - 1;	/* meaningful for split only */
 	vq->limit = size;
 	vq->in_order = virtio_with_feature(hw, VIRTIO_F_IN_ORDER);
 	vq->weak_barriers = hw->weak_barriers;
-	vq->layout = VIRTQUEUE_LAYOUT_SPLIT;
+	vq->layout = virtio_with_packed_queue(hw) ? VIRTQUEUE_LAYOUT_PACKED :
+						    VIRTQUEUE_LAYOUT_SPLIT;
 	vq->q = q_bytes ? (uint8_t *)vq + vq_bytes : NULL;
 	vq->descx = (struct vq_desc_extra *)((uint8_t *)vq + vq_bytes + q_bytes);
 #if RTE_IOVA_AS_PA
@@ -175,14 +180,22 @@ virtqueue_create(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket
 	vq->mbuf_addr_off = offsetof(struct rte_mbuf, buf_addr);
 #endif
 
-	vq->ring_bytes = virtqueue_split_ring_size(size);
+	vq->ring_bytes = vq->layout == VIRTQUEUE_LAYOUT_PACKED ?
+			 virtqueue_packed_ring_size(size) : virtqueue_split_ring_size(size);
 	vq->ring_mz = virtqueue_mz_reserve(hw, index, "", vq->ring_bytes, socket_id);
 	if (vq->ring_mz == NULL) {
 		ret = -ENOMEM;
 		goto err_free_vq;
 	}
 	vq->ring_addr = virtqueue_mz_addr(hw, vq->ring_mz);
-	virtqueue_split_init(vq, vq->ring_mz->addr);
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		virtqueue_split_init(vq, vq->ring_mz->addr);
+		break;
+	case VIRTQUEUE_LAYOUT_PACKED:
+		virtqueue_packed_init(vq, vq->ring_mz->addr);
+		break;
+	}
 
 	if (type != VIRTQUEUE_TYPE_RX) {
 		vq->hdr_mz = virtqueue_mz_reserve(hw, index, "_hdr",
@@ -237,6 +250,7 @@ virtqueue_reset(struct virtqueue *vq)
 		virtqueue_split_reset(vq);
 		break;
 	case VIRTQUEUE_LAYOUT_PACKED:
+		virtqueue_packed_reset(vq);
 		break;
 	}
 	vq->free_cnt = vq->limit;
@@ -265,6 +279,7 @@ virtqueue_get_layout(const struct virtqueue *vq, struct virtio_vq_layout *out)
 		virtqueue_split_layout(vq, out);
 		break;
 	case VIRTQUEUE_LAYOUT_PACKED:
+		virtqueue_packed_layout(vq, out);
 		break;
 	}
 }
@@ -305,13 +320,13 @@ virtqueue_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
 {
 	if (vq->broken)
 		return -EIO;
-	if (cookie == NULL || n_out + n_in == 0)
+	if (cookie == NULL || n_out + n_in == 0 || n_out + n_in > vq->size)
 		return -EINVAL;
 	switch (vq->layout) {
 	case VIRTQUEUE_LAYOUT_SPLIT:
 		return virtqueue_split_add_chain(vq, bufs, n_out, n_in, cookie);
 	case VIRTQUEUE_LAYOUT_PACKED:
-		break;
+		return virtqueue_packed_add_chain(vq, bufs, n_out, n_in, cookie);
 	}
 	return -ENOTSUP;
 }
@@ -325,7 +340,7 @@ virtqueue_get_used(struct virtqueue *vq, uint32_t *len)
 	case VIRTQUEUE_LAYOUT_SPLIT:
 		return virtqueue_split_get_used(vq, len);
 	case VIRTQUEUE_LAYOUT_PACKED:
-		break;
+		return virtqueue_packed_get_used(vq, len);
 	}
 	return NULL;
 }
@@ -339,6 +354,8 @@ virtqueue_kick(struct virtqueue *vq)
 			virtqueue_notify(vq);
 		break;
 	case VIRTQUEUE_LAYOUT_PACKED:
+		if (virtqueue_packed_kick_needed(vq))
+			virtqueue_notify(vq);
 		break;
 	}
 }

@@ -25,6 +25,9 @@
 #include "virtio.h"
 #include "virtio_ring.h"
 
+_Static_assert(sizeof(struct vring_packed_desc) == sizeof(struct vring_desc),
+	       "the Tx indirect table serves both layouts");
+
 /* Indirect table entries per Tx slot: the header plus up to 7 segments. */
 #define VIRTQUEUE_TX_INDIRECT_MAX	8
 
@@ -52,13 +55,17 @@ struct vq_desc_extra {
 };
 
 /*
- * Per-ring-slot Tx header region, indexed by the head descriptor: the
- * virtio-net header for packets whose header cannot be pushed into the mbuf
- * headroom, and an indirect table whose entry 0 points at that header.
+ * Per-ring-slot Tx header region, indexed by the head descriptor (split) or
+ * the buffer id (packed): the virtio-net header for packets whose header
+ * cannot be pushed into the mbuf headroom, and an indirect table whose entry
+ * 0 points at that header, in the queue's descriptor format.
  */
 struct virtio_tx_region {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
-	struct vring_desc indir[VIRTQUEUE_TX_INDIRECT_MAX];
+	union {
+		struct vring_desc indir[VIRTQUEUE_TX_INDIRECT_MAX];
+		struct vring_packed_desc indir_packed[VIRTQUEUE_TX_INDIRECT_MAX];
+	};
 } __rte_aligned(16);
 
 struct virtqueue {
@@ -77,25 +84,35 @@ struct virtqueue {
 	};
 	struct vq_desc_extra *descx;	/* [size] */
 	struct virtio_hw *hw;
-	uint16_t size;			/* entries, a power of two */
-	uint16_t mask;			/* size - 1 */
+	/*
+	 * Split: indexes are free-running, masked with 'mask' (size is a power
+	 * of two).  Packed: indexes are ring positions in [0, size), any size,
+	 * wrapped by compare-and-subtract with the lap kept in avail_flags /
+	 * used_wrap; 'mask' is unused.
+	 */
+	uint16_t size;			/* entries */
+	uint16_t mask;			/* split: size - 1 */
 	uint16_t free_cnt;		/* descriptors the driver may still post */
-	uint16_t avail_idx;		/* next avail->idx to publish (free-running) */
-	uint16_t used_cons_idx;		/* next used entry to consume (free-running) */
-	uint16_t desc_head;		/* out of order: free-list head; in order: next desc */
-	uint16_t inorder_done;		/* in order: first descriptor still in flight */
+	uint16_t avail_idx;		/* split: next avail->idx; packed: next position */
+	uint16_t used_cons_idx;		/* next used entry / position to consume */
+	/* Out of order: free-list head (split: descriptors, packed: buffer
+	 * ids); split in order: next descriptor. */
+	uint16_t desc_head;
+	uint16_t inorder_done;		/* split in order: first descriptor still in flight */
 	uint16_t index;			/* virtqueue number */
 	uint16_t mbuf_addr_off;		/* offsetof(rte_mbuf, buf_addr or buf_iova) */
+	uint16_t avail_flags;		/* packed: AVAIL/USED bits marking the driver's lap */
+	uint8_t used_wrap;		/* packed: device lap of the next used descriptor (0/1) */
 	uint8_t running;		/* started and not broken: bursts may run */
 	uint8_t in_order;		/* VIRTIO_F_IN_ORDER negotiated */
 	uint8_t weak_barriers;		/* hw->weak_barriers, cached */
-	uint8_t type;			/* enum virtqueue_type */
 
 	/* ---- cold ---- */
 	uint16_t limit __rte_cache_aligned;	/* descriptors usable (nb_desc), <= size */
 	bool broken;
 	bool started;
 	uint8_t layout;			/* enum virtqueue_layout */
+	uint8_t type;			/* enum virtqueue_type */
 	void *q;			/* struct virtnet_rx / virtnet_tx, same allocation */
 	struct virtio_tx_region *hdr_va;	/* [size], Tx and control queue only */
 	uint64_t hdr_addr;		/* device address of hdr_va */
@@ -106,9 +123,10 @@ struct virtqueue {
 };
 
 /*
- * Create virtqueue 'index' of 'size' entries (a power of two, <= 32768) for
- * hw, after feature negotiation: the layout (split, or packed -> -ENOTSUP for
- * now) and the in-order mode follow hw->guest_features.  The type follows the
+ * Create virtqueue 'index' of 'size' entries for hw, after feature
+ * negotiation: the layout (split: a power of two <= 32768; packed
+ * (VIRTIO_F_RING_PACKED): any size in [1, 32768]) and the in-order mode
+ * follow hw->guest_features.  The type follows the
  * index: even below 2 * hw->max_queue_pairs is Rx, odd is Tx, 2 *
  * max_queue_pairs is the control queue.  Ring memory comes from memzone
  * "vu<port>_vq<index>" (and "..._hdr" for the Tx/control header region) on
@@ -185,6 +203,15 @@ int virtqueue_split_add_chain(struct virtqueue *vq, const struct virtqueue_buf *
 			      uint16_t n_out, uint16_t n_in, void *cookie);
 void *virtqueue_split_get_used(struct virtqueue *vq, uint32_t *len);
 
+/* Packed-layout internals (virtqueue_packed.c), used by virtqueue.c only. */
+size_t virtqueue_packed_ring_size(uint16_t size);
+void virtqueue_packed_init(struct virtqueue *vq, void *ring);
+void virtqueue_packed_reset(struct virtqueue *vq);
+void virtqueue_packed_layout(const struct virtqueue *vq, struct virtio_vq_layout *out);
+int virtqueue_packed_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
+			       uint16_t n_out, uint16_t n_in, void *cookie);
+void *virtqueue_packed_get_used(struct virtqueue *vq, uint32_t *len);
+
 /* ---- memory ordering (split ring) ---- */
 
 /*
@@ -238,6 +265,103 @@ virtqueue_split_kick_needed(const struct virtqueue *vq)
 	else
 		rte_mb();
 	return !(*(volatile uint16_t *)&vq->split.used->flags & VRING_USED_F_NO_NOTIFY);
+}
+
+/* ---- memory ordering and lap arithmetic (packed ring) ---- */
+
+#define VRING_PACKED_DESC_F_AVAIL_USED	(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED)
+
+/*
+ * Has the device marked the descriptor used in lap 'wrap'?  (AVAIL and USED
+ * both equal to the wrap counter, 2.8.1; other flag bits are ignored, the
+ * device may leave them.)  The acquire load pairs with the device's release
+ * store of the flags after id and len (vhost: __atomic_store_n(..flags..,
+ * __ATOMIC_RELEASE), or a release fence before a batch of flag stores), so id
+ * and len read after a true result are the ones the device wrote.
+ */
+static __rte_always_inline bool
+virtqueue_packed_desc_is_used(const struct virtqueue *vq, const struct vring_packed_desc *d,
+			      uint8_t wrap)
+{
+	uint16_t flags;
+
+	if (likely(vq->weak_barriers)) {
+		flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+	} else {
+		flags = *(const volatile uint16_t *)&d->flags;
+		rte_io_rmb();
+	}
+	return (flags & VRING_PACKED_DESC_F_AVAIL_USED) ==
+	       (wrap ? VRING_PACKED_DESC_F_AVAIL_USED : 0);
+}
+
+/*
+ * Make the descriptor at a chain's (or batch's) head available: the release
+ * store orders every descriptor written before it (the rest of the chain,
+ * later chains of the batch) before the flags the device polls.  Pairs with
+ * the device's acquire load of the head flags (vhost: desc_is_avail after
+ * __atomic_load_n(..., __ATOMIC_ACQUIRE)).
+ */
+static __rte_always_inline void
+virtqueue_packed_head_publish(struct virtqueue *vq, uint16_t pos, uint16_t flags)
+{
+	if (likely(vq->weak_barriers)) {
+		__atomic_store_n(&vq->packed.desc[pos].flags, flags, __ATOMIC_RELEASE);
+	} else {
+		rte_io_wmb();
+		vq->packed.desc[pos].flags = flags;
+	}
+}
+
+/* Advance the driver position by n <= size descriptors, flipping the lap. */
+static __rte_always_inline void
+virtqueue_packed_avail_advance(struct virtqueue *vq, uint16_t n)
+{
+	uint16_t pos = vq->avail_idx + n;
+
+	if (pos >= vq->size) {
+		pos -= vq->size;
+		vq->avail_flags ^= VRING_PACKED_DESC_F_AVAIL_USED;
+	}
+	vq->avail_idx = pos;
+}
+
+/* Advance the used position by n <= size descriptors, flipping the lap. */
+static __rte_always_inline void
+virtqueue_packed_used_advance(struct virtqueue *vq, uint16_t n)
+{
+	uint16_t pos = vq->used_cons_idx + n;
+
+	if (pos >= vq->size) {
+		pos -= vq->size;
+		vq->used_wrap ^= 1;
+	}
+	vq->used_cons_idx = pos;
+}
+
+/*
+ * Does the device want a kick after we published descriptors?  The full
+ * fence orders our flag stores before the device event area load; it pairs
+ * with the device's fence between enabling notifications and re-checking the
+ * ring.  Only RING_EVENT_FLAGS_DISABLE means no: EVENT_IDX is not negotiated,
+ * so RING_EVENT_FLAGS_DESC (or anything else) is treated as enable.
+ */
+static __rte_always_inline bool
+virtqueue_packed_kick_needed(const struct virtqueue *vq)
+{
+	if (likely(vq->weak_barriers))
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		rte_mb();
+	return *(const volatile uint16_t *)&vq->packed.device->desc_event_flags !=
+	       RING_EVENT_FLAGS_DISABLE;
+}
+
+/* buf_addr or buf_iova of an mbuf, as chosen once per queue by vq->mbuf_addr_off. */
+static __rte_always_inline uint64_t
+virtqueue_mbuf_addr(const struct virtqueue *vq, const void *mbuf)
+{
+	return *(const uint64_t *)((const uint8_t *)mbuf + vq->mbuf_addr_off);
 }
 
 static __rte_always_inline void

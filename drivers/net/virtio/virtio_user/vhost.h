@@ -63,6 +63,16 @@ struct virtio_user_backend_ops {
 	int (*update_link_state)(struct virtio_user_dev *dev);
 	/* Optional: fd that becomes readable on backend events (LSC), or -1. */
 	int (*get_intr_fd)(struct virtio_user_dev *dev);
+	/*
+	 * Optional, both or neither: the connection lifecycle of a backend
+	 * that can come back (virtio_user_conn.c drives them).  disconnect
+	 * closes the connection (a server keeps listening).  connect makes one
+	 * non-blocking attempt at a new connection -- accept a pending backend
+	 * (server) or connect to cfg.path (client) -- and runs the
+	 * per-connection protocol setup; -EAGAIN (unlogged): no backend yet.
+	 */
+	int (*connect)(struct virtio_user_dev *dev);
+	int (*disconnect)(struct virtio_user_dev *dev);
 	/* Optional: explicit DMA mapping (vDPA); default: nothing to do. */
 	int (*dma_map)(struct virtio_user_dev *dev, void *addr, uint64_t iova, size_t len);
 	int (*dma_unmap)(struct virtio_user_dev *dev, void *addr, uint64_t iova, size_t len);

@@ -521,6 +521,84 @@ vhost_user_server_accept(struct virtio_user_dev *dev)
 	return 0;
 }
 
+/* Close the connection; a server keeps its listening socket. */
+static int
+vhost_user_disconnect(struct virtio_user_dev *dev)
+{
+	struct vhost_user_data *data = dev->backend_data;
+
+	if (data == NULL)
+		return 0;
+	if (data->sock_fd >= 0)
+		close(data->sock_fd);
+	data->sock_fd = -1;
+	data->proto_ext = false;
+	data->proto_features = 0;
+	data->peer_gone = false;
+	return 0;
+}
+
+/* Errors of a reconnect attempt that only mean "no backend there yet". */
+static bool
+vhost_user_err_is_absent(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ENOENT ||
+	       err == ECONNREFUSED || err == ECONNABORTED;
+}
+
+/*
+ * One non-blocking attempt at a new connection (the listening socket is
+ * non-blocking since the first accept; a unix connect() does not wait for
+ * the peer to accept).  A backend that is not there yet is -EAGAIN,
+ * unlogged: the caller retries.
+ */
+static int
+vhost_user_connect(struct virtio_user_dev *dev)
+{
+	struct vhost_user_data *data = dev->backend_data;
+	const char *op = "accept";
+	struct sockaddr_un un;
+	int fd = -1, ret;
+
+	if (data == NULL)
+		return -ENODEV;
+	if (data->sock_fd >= 0)
+		return 0;
+	if (dev->cfg.server) {
+		fd = accept4(data->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	} else {
+		ret = vhost_user_sockaddr_fill(dev, &un);
+		if (ret < 0)
+			return ret;
+		op = "socket";
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			op = "connect";
+			if (connect(fd, (const struct sockaddr *)&un, sizeof(un)) < 0) {
+				ret = errno;
+				close(fd);
+				fd = -1;
+				errno = ret;
+			}
+		}
+	}
+	if (fd < 0) {
+		ret = -errno;
+		if (vhost_user_err_is_absent(-ret))
+			return -EAGAIN;
+		VHOST_USER_LOG_FAIL(dev, op, ret, " (reconnecting)");
+		return ret;
+	}
+	data->sock_fd = fd;
+	ret = vhost_user_conn_init(dev);
+	if (ret < 0) {
+		vhost_user_disconnect(dev);
+		return ret;
+	}
+	PMD_DRV_LOG(INFO, "%s: vhost-user %s: backend connected", dev->name, dev->cfg.path);
+	return 0;
+}
+
 static int
 vhost_user_destroy(struct virtio_user_dev *dev)
 {
@@ -950,4 +1028,6 @@ const struct virtio_user_backend_ops virtio_ops_user = {
 	.set_status = vhost_user_set_status,
 	.update_link_state = vhost_user_update_link_state,
 	.get_intr_fd = vhost_user_get_intr_fd,
+	.connect = vhost_user_connect,
+	.disconnect = vhost_user_disconnect,
 };

@@ -19,7 +19,7 @@
 #include <rte_random.h>
 
 #include "../virtio_logs.h"
-#include "virtio_user_dev.h"
+#include "virtio_user_dev.h"	/* struct vring_used via vhost.h or ../virtio_ring.h */
 
 /* Everything the device model and our datapath know how to drive. */
 #define VIRTIO_USER_SUPPORTED_FEATURES ( \
@@ -54,9 +54,38 @@ virtio_user_backend_ops_get(enum virtio_user_backend_type type)
 	}
 }
 
+/*
+ * SET_VRING_BASE for vring i: the next avail entry the device reads.  Fresh
+ * rings (never given to a backend since the driver started the device) start
+ * at 0; a packed ring also carries its wrap counter in bit 15 (set: the ring
+ * starts wrapped).  A split ring given to an earlier backend resumes at the
+ * used index that backend published: every entry before it was completed
+ * (an in-order device -- DPDK vhost, and any device with VIRTIO_F_IN_ORDER),
+ * every one from it on is still the device's, descriptors untouched by the
+ * driver.  The dead backend no longer writes used->idx; the acquire load
+ * pairs with its release store.  A packed ring has no such index.
+ */
+static int
+virtio_user_vring_base(const struct virtio_user_dev *dev, uint16_t i, bool resume,
+		       uint32_t *base)
+{
+	const struct virtio_vq_layout *l = &dev->vrings[i];
+	const struct vring_used *used;
+
+	if (!resume || !dev->vrings_handed) {
+		*base = l->packed ? (1u << 15) : 0;
+		return 0;
+	}
+	if (l->packed || !dev->hw.use_va)
+		return -ENOTSUP;
+	used = (const struct vring_used *)(uintptr_t)l->used_addr;
+	*base = __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
 /* Vring hand-over for one vring, in the order the vhost protocol expects. */
 static int
-virtio_user_vring_start(struct virtio_user_dev *dev, uint16_t i)
+virtio_user_vring_start(struct virtio_user_dev *dev, uint16_t i, uint32_t base)
 {
 	const struct virtio_vq_layout *l = &dev->vrings[i];
 	struct vhost_vring_file file = { .index = i };
@@ -83,11 +112,7 @@ virtio_user_vring_start(struct virtio_user_dev *dev, uint16_t i)
 	ret = dev->ops->set_vring_num(dev, &state);
 	if (ret < 0)
 		return ret;
-	/*
-	 * BASE: the next avail index the device reads.  A packed ring also
-	 * carries the wrap counter in bit 15 (set: the ring starts wrapped).
-	 */
-	state.num = l->packed ? (1u << 15) : 0;
+	state.num = base;	/* see virtio_user_vring_base */
 	ret = dev->ops->set_vring_base(dev, &state);
 	if (ret < 0)
 		return ret;
@@ -121,14 +146,26 @@ virtio_user_qps_apply(struct virtio_user_dev *dev)
 	return 0;
 }
 
-/* Called with the memory hotplug read lock and dev->mutex held. */
-static int
-virtio_user_start_locked(struct virtio_user_dev *dev)
+/*
+ * Called with the memory hotplug read lock and dev->mutex held.  'resume':
+ * the rings are not fresh if an earlier backend had them (a reconnect);
+ * -ENOTSUP before any message when one of them cannot be resumed in place.
+ */
+int
+virtio_user_dev_backend_start(struct virtio_user_dev *dev, bool resume)
 {
 	uint64_t features = dev->features;
+	uint32_t base[2 * VIRTIO_MAX_QUEUE_PAIRS + 1];
 	uint16_t i;
 	int ret;
 
+	for (i = 0; i < dev->nb_vrings; i++) {
+		if (!virtio_user_vring_is_backend(dev, i))
+			continue;
+		ret = virtio_user_vring_base(dev, i, resume, &base[i]);
+		if (ret < 0)
+			return ret;
+	}
 	features &= ~dev->emulated_features;
 	ret = dev->ops->set_features(dev, features);
 	if (ret < 0)
@@ -139,16 +176,39 @@ virtio_user_start_locked(struct virtio_user_dev *dev)
 	for (i = 0; i < dev->nb_vrings; i++) {
 		if (!virtio_user_vring_is_backend(dev, i))
 			continue;
-		ret = virtio_user_vring_start(dev, i);
+		ret = virtio_user_vring_start(dev, i, base[i]);
 		if (ret < 0)
 			return ret;
 	}
 	ret = virtio_user_qps_apply(dev);
 	if (ret < 0)
 		return ret;
+	dev->vrings_handed = true;
+	PMD_DRV_LOG(INFO, "%s: %s, %u queue pair(s), features 0x%" PRIx64, dev->name,
+		    resume ? "vrings resumed" : "started", dev->queue_pairs, dev->features);
+	return 0;
+}
+
+/*
+ * DRIVER_OK, with the locks held.  Without a connection the device is
+ * started all the same: the rings are the device's, a reconnect hands them
+ * over.  In NEEDS_RESET the driver has reset its rings, so they go fresh.
+ */
+static int
+virtio_user_start_locked(struct virtio_user_dev *dev)
+{
+	int ret = 0;
+
+	dev->vrings_handed = false;
+	if (dev->conn_state == VIRTIO_USER_CONN_RUNNING ||
+	    dev->conn_state == VIRTIO_USER_CONN_NEEDS_RESET) {
+		ret = virtio_user_dev_backend_start(dev, false);
+		if (ret < 0)
+			return ret;
+		dev->conn_state = VIRTIO_USER_CONN_RUNNING;
+	}
+	virtio_user_dev_cvq_start(dev);
 	dev->started = true;
-	PMD_DRV_LOG(INFO, "%s: started, %u queue pair(s), features 0x%" PRIx64,
-		    dev->name, dev->queue_pairs, dev->features);
 	return 0;
 }
 
@@ -187,6 +247,9 @@ virtio_user_dev_stop(struct virtio_user_dev *dev)
 	pthread_mutex_lock(&dev->mutex);
 	if (!dev->started)
 		goto out;
+	dev->started = false;
+	if (dev->conn_state != VIRTIO_USER_CONN_RUNNING || !dev->vrings_handed)
+		goto out;	/* no backend has the vrings */
 	for (i = 0; i < dev->max_queue_pairs; i++) {
 		if (!dev->vring_ready[VIRTIO_RXQ_VQ(i)] || !dev->vring_ready[VIRTIO_TXQ_VQ(i)])
 			continue;
@@ -201,7 +264,7 @@ virtio_user_dev_stop(struct virtio_user_dev *dev)
 		r = dev->ops->get_vring_base(dev, &state);
 		ret = ret ? ret : r;
 	}
-	dev->started = false;
+	dev->vrings_handed = false;
 out:
 	pthread_mutex_unlock(&dev->mutex);
 	return ret;
@@ -220,26 +283,52 @@ virtio_user_dev_set_features(struct virtio_user_dev *dev, uint64_t features)
 	return 0;
 }
 
+/*
+ * A vDPA device takes SET_FEATURES only before FEATURES_OK: the features go
+ * with that status change (virtio 1.2, 3.1.1), not later at DRIVER_OK.
+ */
+static int
+virtio_user_status_send(struct virtio_user_dev *dev, uint8_t old, uint8_t status)
+{
+	int ret;
+
+	if (dev->cfg.backend == VIRTIO_USER_BACKEND_VHOST_VDPA &&
+	    (status & VIRTIO_CONFIG_STATUS_FEATURES_OK) &&
+	    !(old & VIRTIO_CONFIG_STATUS_FEATURES_OK)) {
+		ret = dev->ops->set_features(dev, dev->features & ~dev->emulated_features);
+		if (ret < 0)
+			return ret;
+	}
+	return dev->ops->set_status(dev, status);
+}
+
 int
 virtio_user_dev_set_status(struct virtio_user_dev *dev, uint8_t status)
 {
 	uint8_t old = dev->status;
-	int ret = 0;
+	int ret = 0, r;
 
 	if (status == VIRTIO_CONFIG_STATUS_RESET) {
 		ret = virtio_user_dev_stop(dev);
+		virtio_user_dev_cvq_reset(dev);
 	} else if ((status & VIRTIO_CONFIG_STATUS_DRIVER_OK) &&
 		   !(old & VIRTIO_CONFIG_STATUS_DRIVER_OK)) {
 		ret = virtio_user_dev_start(dev);
 		if (ret < 0)
 			status |= VIRTIO_CONFIG_STATUS_FAILED;
 	}
+	pthread_mutex_lock(&dev->mutex);
 	dev->status = status;
-	if (dev->ops->set_status != NULL && dev->started == !!(status &
-	    VIRTIO_CONFIG_STATUS_DRIVER_OK)) {
-		/* Status is advisory for vhost backends; a failure is logged there. */
-		(void)dev->ops->set_status(dev, status);
+	if (dev->ops->set_status != NULL && dev->conn_state == VIRTIO_USER_CONN_RUNNING &&
+	    dev->started == !!(status & VIRTIO_CONFIG_STATUS_DRIVER_OK)) {
+		r = virtio_user_status_send(dev, old, status);
+		/* A vDPA device's status is its own; for vhost it is advisory (logged). */
+		if (r < 0 && ret == 0 && dev->cfg.backend == VIRTIO_USER_BACKEND_VHOST_VDPA) {
+			dev->status |= VIRTIO_CONFIG_STATUS_FAILED;
+			ret = r;
+		}
 	}
+	pthread_mutex_unlock(&dev->mutex);
 	return ret;
 }
 
@@ -255,7 +344,8 @@ virtio_user_dev_set_queue_pairs(struct virtio_user_dev *dev, uint16_t pairs)
 	}
 	pthread_mutex_lock(&dev->mutex);
 	dev->queue_pairs = pairs;
-	if (dev->started)
+	/* Otherwise the next start or reconnect applies it. */
+	if (dev->started && dev->vrings_handed && dev->conn_state == VIRTIO_USER_CONN_RUNNING)
 		ret = virtio_user_qps_apply(dev);
 	pthread_mutex_unlock(&dev->mutex);
 	return ret;
@@ -264,11 +354,31 @@ virtio_user_dev_set_queue_pairs(struct virtio_user_dev *dev, uint16_t pairs)
 int
 virtio_user_dev_update_link_state(struct virtio_user_dev *dev)
 {
-	if (dev->ops->update_link_state == NULL) {
-		dev->net_status |= VIRTIO_NET_S_LINK_UP;
+	bool running;
+	int ret = 0;
+
+	/*
+	 * While the interrupt thread works on the connection, its state alone
+	 * answers (the thread reports the outcome with an LSC); otherwise the
+	 * backend is asked too.
+	 */
+	if (pthread_mutex_trylock(&dev->mutex) != 0) {
+		running = __atomic_load_n(&dev->conn_state, __ATOMIC_RELAXED) ==
+			  VIRTIO_USER_CONN_RUNNING;
+		if (running)
+			dev->net_status |= VIRTIO_NET_S_LINK_UP;
+		else
+			dev->net_status &= ~VIRTIO_NET_S_LINK_UP;
 		return 0;
 	}
-	return dev->ops->update_link_state(dev);
+	if (dev->conn_state != VIRTIO_USER_CONN_RUNNING)
+		dev->net_status &= ~VIRTIO_NET_S_LINK_UP;
+	else if (dev->ops->update_link_state == NULL)
+		dev->net_status |= VIRTIO_NET_S_LINK_UP;
+	else
+		ret = dev->ops->update_link_state(dev);
+	pthread_mutex_unlock(&dev->mutex);
+	return ret;
 }
 
 /*
@@ -287,7 +397,8 @@ virtio_user_mem_event_cb(enum rte_mem_event type, const void *addr, size_t len, 
 	RTE_SET_USED(addr);
 	RTE_SET_USED(len);
 	pthread_mutex_lock(&dev->mutex);
-	if (!dev->started)
+	/* Without a backend, the next start or reconnect sends the whole table. */
+	if (!dev->started || !dev->vrings_handed || dev->conn_state != VIRTIO_USER_CONN_RUNNING)
 		goto out;
 	saved = dev->queue_pairs;
 	dev->queue_pairs = 0;
@@ -358,6 +469,19 @@ virtio_user_mac_init(struct virtio_user_dev *dev)
 {
 	uint8_t *mac = dev->hw.mac_addr.addr_bytes;
 
+	/* A device with its own MAC (vDPA) is told mac=, then asked which it uses. */
+	if (dev->ops->get_config != NULL &&
+	    (dev->device_features & VIRTIO_BIT(VIRTIO_NET_F_MAC))) {
+		if (dev->cfg.has_mac && dev->ops->set_config != NULL)
+			(void)dev->ops->set_config(dev, dev->cfg.mac, VIRTIO_NET_CFG_MAC,
+						   RTE_ETHER_ADDR_LEN);
+		if (dev->ops->get_config(dev, mac, VIRTIO_NET_CFG_MAC, RTE_ETHER_ADDR_LEN) == 0) {
+			if (dev->cfg.has_mac && memcmp(mac, dev->cfg.mac, RTE_ETHER_ADDR_LEN))
+				PMD_INIT_LOG(WARNING, "%s: %s keeps its own MAC address, not mac=",
+					     dev->name, dev->cfg.path);
+			return;
+		}
+	}
 	if (dev->cfg.has_mac) {
 		memcpy(mac, dev->cfg.mac, RTE_ETHER_ADDR_LEN);
 		return;
@@ -365,9 +489,12 @@ virtio_user_mac_init(struct virtio_user_dev *dev)
 	rte_eth_random_addr(mac);
 }
 
-/* Offer = what the backend offers, what we drive, minus what devargs turn off. */
-static int
-virtio_user_features_init(struct virtio_user_dev *dev)
+/*
+ * Offer = what the backend offers, what we drive, minus what devargs turn
+ * off.  Run again on every reconnect, on the new backend's offer.
+ */
+int
+virtio_user_dev_features_init(struct virtio_user_dev *dev)
 {
 	uint64_t backend_bits = 0, offered, off = 0;
 	int ret;
@@ -443,6 +570,10 @@ virtio_user_dev_init(struct virtio_user_dev *dev, const char *name,
 
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
 	dev->cfg = *cfg;
+	dev->epoll_fd = -1;
+	dev->timer_fd = -1;
+	dev->watched_fd = -1;
+	dev->conn_state = VIRTIO_USER_CONN_DISCONNECTED;
 	pthread_mutex_init(&dev->mutex, NULL);
 	dev->ops = virtio_user_backend_ops_get(cfg->backend);
 	if (dev->ops == NULL) {
@@ -452,10 +583,11 @@ virtio_user_dev_init(struct virtio_user_dev *dev, const char *name,
 	ret = dev->ops->setup(dev);
 	if (ret < 0)
 		goto err;
+	dev->conn_state = VIRTIO_USER_CONN_NEGOTIATING;
 	ret = dev->ops->set_owner(dev);
 	if (ret < 0)
 		goto err;
-	ret = virtio_user_features_init(dev);
+	ret = virtio_user_dev_features_init(dev);
 	if (ret < 0)
 		goto err;
 	ret = virtio_user_queues_init(dev);
@@ -466,6 +598,10 @@ virtio_user_dev_init(struct virtio_user_dev *dev, const char *name,
 		goto err;
 	virtio_user_mac_init(dev);
 	dev->net_status = VIRTIO_NET_S_LINK_UP;
+	dev->conn_state = VIRTIO_USER_CONN_RUNNING;
+	ret = virtio_user_conn_init(dev);
+	if (ret < 0)
+		goto err;
 	ret = rte_mem_event_callback_register(dev->name, virtio_user_mem_event_cb, dev);
 	if (ret < 0 && rte_errno != ENOTSUP) {
 		ret = -rte_errno;
@@ -489,6 +625,7 @@ virtio_user_dev_uninit(struct virtio_user_dev *dev)
 		rte_mem_event_callback_unregister(dev->name, dev);
 	dev->mem_cb_registered = false;
 	(void)virtio_user_dev_stop(dev);
+	virtio_user_conn_uninit(dev);
 	virtio_user_fds_close(dev);
 	(void)dev->ops->destroy(dev);
 	dev->ops = NULL;

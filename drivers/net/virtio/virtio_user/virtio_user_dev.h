@@ -6,8 +6,8 @@
  * The virtio-user device model: a virtio device whose "hardware" is a vhost
  * backend.  It owns feature negotiation, the status sequence, the kick/call
  * eventfds and the vring setup order; the backend ops (vhost.h) carry each
- * protocol step.  It never calls up into ethdev: link changes are reported
- * through the callback the ethdev layer passes down.
+ * protocol step.  It never calls up into ethdev: link changes and resets are
+ * returned by virtio_user_dev_intr_process() for the ethdev layer to report.
  */
 
 #include <pthread.h>
@@ -16,9 +16,47 @@
 
 #include "../virtio.h"
 #include "virtio_user_args.h"
+#include "virtio_user_cvq.h"
 #include "vhost.h"
 
 #define VIRTIO_USER_NAME_MAX 64
+
+/*
+ * Connection to the backend, an explicit state machine (STYLE rule 10):
+ *
+ *   RUNNING --(peer gone, protocol error)--> DISCONNECTED
+ *   DISCONNECTED --(accepted / connected)--> NEGOTIATING
+ *   NEGOTIATING --(features and queues still cover what is in use;
+ *                  vrings replayed if started)--> RUNNING
+ *   NEGOTIATING --(backend offers less than is in use)--> DISCONNECTED
+ *   NEGOTIATING --(vrings cannot be resumed in place)--> NEEDS_RESET
+ *   NEEDS_RESET --(driver stop + start: fresh rings)--> RUNNING
+ *
+ * Only RUNNING talks to the backend on behalf of the driver.  The link is up
+ * exactly in RUNNING with a live connection.
+ *
+ * What the application observes while not RUNNING (the outage contract):
+ * link down (an RTE_ETH_EVENT_INTR_LSC event on each change when it asked for
+ * intr_conf.lsc); Rx bursts return 0; Tx bursts queue into the ring until it
+ * is full, then return 0 (nothing is dropped by the driver); dev_start and
+ * dev_stop succeed without a backend.  On RUNNING again the rings resume
+ * where the driver is: split rings from the used index the last backend
+ * published, so buffers it had taken but not completed are processed again
+ * (a packet may be sent twice, never corrupted).  A ring that cannot be
+ * resumed (packed layout after traffic) leads to NEEDS_RESET and an
+ * RTE_ETH_EVENT_INTR_RESET event: the application stops its bursts on the
+ * port, calls rte_eth_dev_reset(), configures and starts it again.
+ */
+enum virtio_user_conn_state {
+	VIRTIO_USER_CONN_DISCONNECTED,
+	VIRTIO_USER_CONN_NEGOTIATING,
+	VIRTIO_USER_CONN_RUNNING,
+	VIRTIO_USER_CONN_NEEDS_RESET,
+};
+
+/* Events virtio_user_dev_intr_process() reports to the ethdev layer. */
+#define VIRTIO_USER_EV_LINK	(1u << 0)	/* link may have changed */
+#define VIRTIO_USER_EV_RESET	(1u << 1)	/* entered NEEDS_RESET */
 
 struct virtio_user_dev {
 	struct virtio_hw hw;		/* first: hw <-> dev by container_of */
@@ -36,19 +74,26 @@ struct virtio_user_dev {
 	uint16_t queue_pairs;		/* enabled pairs */
 	uint16_t nb_vrings;		/* 2 * max_queue_pairs (+1 if cq) */
 	bool cq_emulated;		/* control queue served by the device model */
+	struct virtio_user_cvq cvq;	/* its emulation (virtio_user_cvq.c) */
 
 	int *callfds;			/* [nb_vrings], -1 when closed */
 	int *kickfds;			/* [nb_vrings], -1 when closed */
 	struct virtio_vq_layout *vrings;	/* [nb_vrings], from setup_queue */
 	bool *vring_ready;		/* [nb_vrings], setup_queue was called */
 
-	bool started;			/* vrings handed to the backend */
+	bool started;			/* driver set DRIVER_OK: the vrings are the device's */
+	bool vrings_handed;		/* since start, a backend has had the vrings */
 	bool mem_cb_registered;
-	pthread_mutex_t mutex;		/* serialises start/stop/mem events */
+	pthread_mutex_t mutex;		/* serialises start/stop/mem events/connection */
 
-	/* Link-state change notification towards the ethdev layer. */
-	void (*lsc_cb)(void *arg);
-	void *lsc_arg;
+	/* Connection lifecycle (virtio_user_conn.c), under 'mutex'. */
+	enum virtio_user_conn_state conn_state;
+	int epoll_fd;			/* the device's interrupt fd: backend fd + timer */
+	int timer_fd;			/* client reconnect backoff, -1 if none */
+	int watched_fd;			/* backend fd currently in epoll_fd, or -1 */
+	uint32_t backoff_ms;		/* next client reconnect delay */
+	unsigned int reconnects;	/* successful reconnections, for logs */
+	bool refusal_logged;		/* a refused backend was reported at ERR */
 };
 
 static inline struct virtio_user_dev *
@@ -66,6 +111,25 @@ int virtio_user_dev_set_features(struct virtio_user_dev *dev, uint64_t features)
 int virtio_user_dev_set_status(struct virtio_user_dev *dev, uint8_t status);
 int virtio_user_dev_set_queue_pairs(struct virtio_user_dev *dev, uint16_t pairs);
 int virtio_user_dev_update_link_state(struct virtio_user_dev *dev);
+
+/*
+ * Interrupt side (virtio_user_conn.c).  virtio_user_dev_intr_fd() is stable
+ * for the device's life (an epoll fd over the backend's current fd and the
+ * reconnect timer), or -1 if the backend cannot report events.  The ethdev
+ * layer registers it with EAL (RTE_INTR_HANDLE_EXT); on every wake-up it
+ * calls virtio_user_dev_intr_process() from EAL's interrupt thread, which
+ * runs the state machine and returns VIRTIO_USER_EV_* for the ethdev layer
+ * to turn into link updates and ethdev events (no upward calls from here).
+ */
+int virtio_user_dev_intr_fd(const struct virtio_user_dev *dev);
+unsigned int virtio_user_dev_intr_process(struct virtio_user_dev *dev);
+
+/* ---- internal to the device model files ---- */
+int virtio_user_conn_init(struct virtio_user_dev *dev);
+void virtio_user_conn_uninit(struct virtio_user_dev *dev);
+/* With the memory read lock and mutex held: hand the vrings to the backend. */
+int virtio_user_dev_backend_start(struct virtio_user_dev *dev, bool resume);
+int virtio_user_dev_features_init(struct virtio_user_dev *dev);
 
 extern const struct virtio_ops virtio_user_ops;
 
