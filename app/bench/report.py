@@ -241,6 +241,10 @@ def plot_ipp(out, rows):
                 str(val.get((d, p, ln, dr), 'NaN'))
                 for dr in ('tx', 'rx') for d in DRIVERS)))
     gnuplot('''set terminal pngcairo size 1400,600
+set yrange [0:*]
+set key outside right top
+set bmargin 8
+set rmargin 10
 set output "%s"
 set title "Instructions per packet, burst 32 (callgrind; lower is better)"
 set style data histogram
@@ -264,6 +268,10 @@ def plot_mpps(out, agg):
         for p, ln, mode, pl, cs, co, ms, mo in pts:
             fh.write('"%s/%d/%s/%s" %s %s\n' % (p, ln, mode, pl, cs or 'NaN', co or 'NaN'))
     gnuplot('''set terminal pngcairo size 1600,600
+set yrange [0:*]
+set key outside right top
+set bmargin 8
+set rmargin 10
 set output "%s"
 set title "Frontend CPU cycles per packet, two processes (median per placement; lower is better)"
 set style data histogram

@@ -367,6 +367,8 @@ test_dev_commands(bool packed, uint16_t size)
 
 /* ---- device side: malformed chains ---- */
 
+static void test_dev_malformed_ring(struct tring *rp, bool packed, uint16_t size);
+
 static void
 test_dev_malformed(bool packed, uint16_t size)
 {
@@ -377,8 +379,6 @@ test_dev_malformed(bool packed, uint16_t size)
 	uint64_t bad_before;
 	struct tring r;
 	struct tdesc d[8];
-	uint32_t id, len;
-	unsigned int i;
 
 	tring_init(&r, packed, size);
 	cvq_setup(&r.l, ALL_CTRL);
@@ -428,6 +428,33 @@ test_dev_malformed(bool packed, uint16_t size)
 	CHECK(run_chain(&r, d, 2, arena + 32) == VIRTIO_NET_ERR);
 	CHECK(st->promisc);	/* nothing above was executed */
 	CHECK(st->chains_bad - bad_before == 11);
+	test_dev_malformed_ring(&r, packed, size);
+	/* A reset device with a fresh ring works again. */
+	tring_free(&r);
+	tring_init(&r, packed, size);
+	cvq_setup(&r.l, ALL_CTRL);
+	CHECK(!cvq.broken);
+	CHECK(run_u8(&r, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0) == VIRTIO_NET_OK);
+	CHECK(!st->promisc);
+	tring_free(&r);
+	/* A ring outside DPDK memory is refused at bind. */
+	r.l = (struct virtio_vq_layout){ .size = 16, .desc_addr = (uintptr_t)outside,
+					 .avail_addr = (uintptr_t)outside,
+					 .used_addr = (uintptr_t)outside, .packed = packed };
+	CHECK(virtio_user_cvq_bind(&cvq, &r.l, ALL_CTRL) == -EFAULT && !cvq.ready);
+	CHECK(virtio_user_cvq_process(&cvq) == 0);
+}
+
+/* Ring-level violations: bad indexes, loops, an avail index jump. */
+static void
+test_dev_malformed_ring(struct tring *rp, bool packed, uint16_t size)
+{
+	const uint32_t W = VRING_DESC_F_WRITE;
+	struct tring r = *rp;
+	struct tdesc d[2];
+	uint32_t id, len;
+	unsigned int i;
+
 	if (!packed) {
 		/* next beyond the ring, a loop, a head beyond the ring. */
 		d[0] = (struct tdesc){ aaddr(0), 3, 0, size + 5 };
@@ -460,20 +487,6 @@ test_dev_malformed(bool packed, uint16_t size)
 		CHECK(virtio_user_cvq_process(&cvq) == 0 && cvq.broken);
 		CHECK(tring_used(&r, &id, &len) == 0);
 	}
-	/* A reset device with a fresh ring works again. */
-	tring_free(&r);
-	tring_init(&r, packed, size);
-	cvq_setup(&r.l, ALL_CTRL);
-	CHECK(!cvq.broken);
-	CHECK(run_u8(&r, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 0) == VIRTIO_NET_OK);
-	CHECK(!st->promisc);
-	tring_free(&r);
-	/* A ring outside DPDK memory is refused at bind. */
-	r.l = (struct virtio_vq_layout){ .size = 16, .desc_addr = (uintptr_t)outside,
-					 .avail_addr = (uintptr_t)outside,
-					 .used_addr = (uintptr_t)outside, .packed = packed };
-	CHECK(virtio_user_cvq_bind(&cvq, &r.l, ALL_CTRL) == -EFAULT && !cvq.ready);
-	CHECK(virtio_user_cvq_process(&cvq) == 0);
 }
 
 /* ---- driver side through a real virtqueue ---- */

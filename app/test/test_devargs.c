@@ -216,7 +216,14 @@ static const struct tcase cases[] = {
 		"path=@FILE@/x: cannot stat: Not a directory", 0 },
 	{ "other char device (faked)", "path=@FULL@", -ENOTSUP,
 		"(full) is not a vhost device (accepted: ", 0 },
-	{ "char device without sysfs entry", "path=@NOSYS@", -ENOTSUP, "not identified", 0 },
+	{ "char device without sysfs entry", "path=@NOSYS@", -ENODEV,
+		"path=@NOSYS@: no driver serves char device 1:9 (is its kernel module, "
+		"vhost_net or vhost_vdpa, loaded?)", 0 },
+	{ "vhost-vdpa named by its sysfs link (no DEVNAME in uevent)", "path=@VDPALINK@", 0,
+		"backend=vhost-vdpa", 0 },
+	{ "missing /dev/vhost-vdpa-<n>", "path=/dev/vhost-vdpa-97", -ENODEV,
+		"path=/dev/vhost-vdpa-97: no such device (load the vhost_vdpa kernel module "
+		"and create a vDPA device with 'vdpa dev add')", 0 },
 	{ "/dev/null with the real sysfs", "path=/dev/null", -ENOTSUP,
 		"path=/dev/null: char device 1:3 (null) is not a vhost device", 1 },
 
@@ -301,6 +308,35 @@ fake_sysfs(const char *dev, const char *devname)
 	return write_file(file, text);
 }
 
+/*
+ * <sysroot>/dev/char/M:m as a link to a device directory named 'name' whose
+ * uevent has no DEVNAME, as the kernel shows vhost-vdpa devices.
+ */
+static int
+fake_sysfs_link(const char *dev, const char *name)
+{
+	char dir[256], link[256], file[300], target[128], text[64];
+	struct stat st;
+
+	if (stat(dev, &st) != 0 || !S_ISCHR(st.st_mode))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/devices", fx.sysroot);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/devices/%s", fx.sysroot, name);
+	if (mkdir(dir, 0755) != 0)
+		return -1;
+	snprintf(file, sizeof(file), "%s/uevent", dir);
+	snprintf(text, sizeof(text), "MAJOR=%u\nMINOR=%u\n", major(st.st_rdev),
+		 minor(st.st_rdev));
+	if (write_file(file, text) != 0)
+		return -1;
+	snprintf(link, sizeof(link), "%s/dev/char/%u:%u", fx.sysroot, major(st.st_rdev),
+		 minor(st.st_rdev));
+	snprintf(target, sizeof(target), "../../devices/%s", name);
+	return symlink(target, link);
+}
+
 static int
 make_long_path(const char *name, size_t len)
 {
@@ -335,6 +371,7 @@ fixture_setup(void)
 	fixture_add("@VDPA@", "/dev/zero", "");
 	fixture_add("@FULL@", "/dev/full", "");
 	fixture_add("@NOSYS@", "/dev/urandom", "");
+	fixture_add("@VDPALINK@", "/dev/random", "");
 	make_long_path("@LONG107@", 107);
 	make_long_path("@LONG108@", 108);
 	make_long_path("@LONG4096@", 4096);
@@ -358,7 +395,8 @@ fixture_setup(void)
 		return -1;
 	if (fake_sysfs("/dev/null", "vhost-net") != 0 ||
 	    fake_sysfs("/dev/zero", "vhost-vdpa-0") != 0 ||
-	    fake_sysfs("/dev/full", "full") != 0)
+	    fake_sysfs("/dev/full", "full") != 0 ||
+	    fake_sysfs_link("/dev/random", "vhost-vdpa-3") != 0)
 		return -1;
 	return 0;
 }

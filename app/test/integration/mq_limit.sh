@@ -6,9 +6,10 @@
 #
 # Asserts: against a minimal vhost-user peer (python) whose GET_QUEUE_NUM
 # says 2, our driver's probe with queues=3 fails with an error naming 3 and 2
-# and no port appears.  Against Debian's testpmd net_vhost: queues=2,cq=0 is rejected by the devargs parser naming cq
-# and queues; queues=2 (cq turned on by queues>1) probes and reports 2 Rx/Tx
-# queues; queues=129 is above VIRTIO_MAX_QUEUE_PAIRS and rejected.
+# and no port appears.  Against Debian's testpmd net_vhost: queues=2,cq=0 is
+# rejected by the devargs parser naming cq and queues; queues=129 (above
+# VIRTIO_MAX_QUEUE_PAIRS) is rejected; queues=2 (cq turned on by queues>1)
+# probes and carries traffic on 2 pairs.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cvq_lib.sh"
@@ -41,7 +42,8 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); s.listen(1); s.settimeout(30)
 c, _ = s.accept(); c.settimeout(30)
 FEATURES = (1 << 32) | (1 << 30) | (1 << 22) | (1 << 15)
-REPLIES = {1: FEATURES, 15: 1 << 0, 17: 2}   # GET_FEATURES, GET_PROTOCOL_FEATURES (MQ), GET_QUEUE_NUM
+# GET_FEATURES, GET_PROTOCOL_FEATURES (MQ only), GET_QUEUE_NUM
+REPLIES = {1: FEATURES, 15: 1 << 0, 17: 2}
 while True:
     hdr = c.recv(12, socket.MSG_WAITALL)
     if len(hdr) < 12:

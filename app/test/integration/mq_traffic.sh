@@ -11,8 +11,8 @@
 # packet byte-identical and back on the queue it was sent on, mbuf pool full
 # after close); per-queue counters non-zero on both sides: the frontend's
 # VU-FRONTEND-Q lines and testpmd's per-stream forward stats (RX-packets ==
-# TX-packets == count, no drop) for every queue K < N; our driver negotiated the ring layout asked for and told the
-# device N queue pairs (cvq_queue_pairs xstat is checked by cvq_testpmd.sh).
+# TX-packets == count) for every queue K < N; our driver negotiated the ring
+# layout asked for, MQ and the control queue (through which it set N pairs).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cvq_lib.sh"

@@ -38,7 +38,7 @@ struct virtio_net_ctrl_hdr {
 #define  VIRTIO_NET_CTRL_RX_PROMISC	0	/* u8 on/off */
 #define  VIRTIO_NET_CTRL_RX_ALLMULTI	1	/* u8 on/off */
 #define VIRTIO_NET_CTRL_MAC		1
-#define  VIRTIO_NET_CTRL_MAC_TABLE_SET	0	/* le32 n, n x mac (unicast), same (multicast) */
+#define  VIRTIO_NET_CTRL_MAC_TABLE_SET	0	/* le32 n + n macs, unicast then multicast */
 #define  VIRTIO_NET_CTRL_MAC_ADDR_SET	1	/* mac */
 #define VIRTIO_NET_CTRL_VLAN		2
 #define  VIRTIO_NET_CTRL_VLAN_ADD	0	/* le16 vid */

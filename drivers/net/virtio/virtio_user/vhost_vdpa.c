@@ -163,6 +163,13 @@ vhost_vdpa_setup(struct virtio_user_dev *dev)
 	}
 	data->fd = -1;
 	dev->backend_data = data;
+	if (dev->cfg.cq) {
+		PMD_INIT_LOG(ERR, "%s: vhost-vdpa %s: cq=1 (given, or implied by queues=%u): the"
+			     " device's own control queue is not driven yet", dev->name,
+			     dev->cfg.path, dev->cfg.queues);
+		ret = -ENOTSUP;
+		goto fail;
+	}
 	ret = vhost_vdpa_open(dev);
 	if (ret < 0)
 		goto fail;

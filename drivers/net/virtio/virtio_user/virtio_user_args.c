@@ -538,6 +538,17 @@ va_check_values(struct va_ctx *c, struct virtio_user_config *cfg)
 	return 0;
 }
 
+static bool
+va_is_vdpa_name(const char *s)
+{
+	static const char prefix[] = "vhost-vdpa-";
+	size_t n = sizeof(prefix) - 1;
+
+	if (strncmp(s, prefix, n) != 0 || s[n] == '\0')
+		return false;
+	return strspn(s + n, "0123456789") == strlen(s + n);
+}
+
 /* A path that is not there yet is a vhost-user socket to be, if its directory is. */
 static int
 va_detect_absent(struct va_ctx *c, struct virtio_user_config *cfg)
@@ -551,6 +562,14 @@ va_detect_absent(struct va_ctx *c, struct virtio_user_config *cfg)
 		cfg->backend = VIRTIO_USER_BACKEND_VHOST_USER;
 		return 0;
 	}
+	/* A missing kernel device is not a socket to be: say what is missing. */
+	if (strcmp(cfg->path, "/dev/vhost-net") == 0)
+		return va_fail(c, -ENODEV, "path=%s: no such device (load the vhost_net "
+			       "kernel module)", cfg->path);
+	if (strncmp(cfg->path, "/dev/", 5) == 0 && va_is_vdpa_name(cfg->path + 5))
+		return va_fail(c, -ENODEV, "path=%s: no such device (load the vhost_vdpa "
+			       "kernel module and create a vDPA device with 'vdpa dev add')",
+			       va_echo(e, cfg->path, strlen(cfg->path)));
 	n = slash == cfg->path ? 1 : (size_t)(slash - cfg->path);
 	memcpy(dir, cfg->path, n);
 	dir[n] = '\0';
@@ -562,7 +581,33 @@ va_detect_absent(struct va_ctx *c, struct virtio_user_config *cfg)
 	return 0;
 }
 
-/* Read "DEVNAME=" of a char device from sysfs; "" when absent. */
+/*
+ * A device with no bus or class (vhost-vdpa) has an empty uevent: its name is
+ * then the last component of the sysfs link <root>/dev/char/M:m, which
+ * 'uevent_file' names the uevent file under.
+ */
+static void
+va_chardev_link_name(const char *uevent_file, char *name, size_t size)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	size_t n = strlen(uevent_file) - strlen("/uevent");
+	ssize_t len;
+
+	memcpy(link, uevent_file, n);
+	link[n] = '\0';
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len <= 0)
+		return;
+	target[len] = '\0';
+	base = strrchr(target, '/');
+	base = base != NULL ? base + 1 : target;
+	n = strnlen(base, size - 1);
+	memcpy(name, base, n);
+	name[n] = '\0';
+}
+
+/* Read "DEVNAME=" of a char device from sysfs, else its link name; "" when neither. */
 static int
 va_chardev_name(dev_t rdev, char *name, size_t size)
 {
@@ -599,18 +644,9 @@ va_chardev_name(dev_t rdev, char *name, size_t size)
 		name[len] = '\0';
 		break;
 	}
+	if (name[0] == '\0')
+		va_chardev_link_name(file, name, size);
 	return 0;
-}
-
-static bool
-va_is_vdpa_name(const char *s)
-{
-	static const char prefix[] = "vhost-vdpa-";
-	size_t n = sizeof(prefix) - 1;
-
-	if (strncmp(s, prefix, n) != 0 || s[n] == '\0')
-		return false;
-	return strspn(s + n, "0123456789") == strlen(s + n);
 }
 
 /* A char device is a backend only if the kernel calls it vhost-net or vhost-vdpa-<n>. */
@@ -621,6 +657,11 @@ va_detect_chardev(struct va_ctx *c, struct virtio_user_config *cfg, dev_t rdev)
 	int ret;
 
 	ret = va_chardev_name(rdev, name, sizeof(name));
+	if (ret == -ENOENT)
+		return va_fail(c, -ENODEV, "path=%s: no driver serves char device %u:%u "
+			       "(is its kernel module, vhost_net or vhost_vdpa, loaded?)",
+			       va_echo(e, cfg->path, strlen(cfg->path)), major(rdev),
+			       minor(rdev));
 	if (ret != 0)
 		return va_fail(c, -ENOTSUP, "path=%s: char device %u:%u not identified "
 			       "(%s/dev/char/%u:%u/uevent: %s; accepted: %s)",

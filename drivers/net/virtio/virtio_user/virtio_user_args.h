@@ -69,6 +69,8 @@ struct virtio_user_config {
  * the key, the value and what is accepted, and returns:
  *   -EINVAL   a syntax, value or cross-key error (also cfg == NULL);
  *   -ENOENT   path's directory does not exist;
+ *   -ENODEV   path is /dev/vhost-net or /dev/vhost-vdpa-<n> and does not exist,
+ *             or is a char device no driver serves (module not loaded);
  *   -ENOTSUP  path is neither a unix socket nor a vhost char device;
  *   -errno    stat() of path failed otherwise (e.g. -EACCES).
  * Nothing is allocated; the only I/O is stat() and reading one sysfs file.

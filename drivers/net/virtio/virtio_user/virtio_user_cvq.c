@@ -437,11 +437,34 @@ virtio_user_cvq_exec(struct virtio_user_cvq *cvq, const uint8_t *cmd, uint32_t l
 	}
 }
 
+/* Execute a popped chain (unless malformed): the ack, counted and logged. */
+static uint8_t
+virtio_user_cvq_serve(struct virtio_user_cvq *cvq, const struct virtio_user_cvq_req *req)
+{
+	const char *why = NULL;
+	uint8_t ack;
+
+	if (req->bad != NULL) {
+		cvq->st.chains_bad++;
+		PMD_DRV_LOG(ERR, "%s: control queue: malformed chain (id %u, %u descriptors): %s",
+			    cvq->name, req->id, req->ndescs, req->bad);
+		return VIRTIO_NET_ERR;
+	}
+	ack = virtio_user_cvq_exec(cvq, req->cmd, req->len, &why);
+	if (ack == VIRTIO_NET_OK) {
+		cvq->st.cmds_ok++;
+		return ack;
+	}
+	cvq->st.cmds_err++;
+	PMD_DRV_LOG(NOTICE, "%s: control command class %u cmd %u rejected: %s", cvq->name,
+		    req->len > 0 ? req->cmd[0] : 0, req->len > 1 ? req->cmd[1] : 0, why);
+	return ack;
+}
+
 unsigned int
 virtio_user_cvq_process(struct virtio_user_cvq *cvq)
 {
 	struct virtio_user_cvq_req req;
-	const char *why = NULL;
 	unsigned int n;
 	uint8_t ack;
 	int ret;
@@ -451,22 +474,7 @@ virtio_user_cvq_process(struct virtio_user_cvq *cvq)
 					 virtio_user_cvq_pop_split(cvq, &req);
 		if (ret <= 0)
 			break;
-		if (req.bad != NULL) {
-			ack = VIRTIO_NET_ERR;
-			cvq->st.chains_bad++;
-			PMD_DRV_LOG(ERR, "%s: control queue: malformed chain (id %u, %u descriptors):"
-				    " %s", cvq->name, req.id, req.ndescs, req.bad);
-		} else {
-			ack = virtio_user_cvq_exec(cvq, req.cmd, req.len, &why);
-			if (ack == VIRTIO_NET_OK) {
-				cvq->st.cmds_ok++;
-			} else {
-				cvq->st.cmds_err++;
-				PMD_DRV_LOG(NOTICE, "%s: control command class %u cmd %u rejected: %s",
-					    cvq->name, req.len > 0 ? req.cmd[0] : 0,
-					    req.len > 1 ? req.cmd[1] : 0, why);
-			}
-		}
+		ack = virtio_user_cvq_serve(cvq, &req);
 		if (cvq->packed_ring)
 			virtio_user_cvq_push_packed(cvq, &req, ack);
 		else
