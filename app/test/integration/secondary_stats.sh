@@ -8,7 +8,9 @@
 # process (--proc-type=secondary, same file prefix) must attach to the port
 # and read exactly those stats and matching per-queue xstats, read infos and
 # link, and get 0 with rte_errno ENOTSUP from rx/tx bursts (the documented
-# contract: no datapath in a secondary).  The primary's port must still carry
+# contract: no datapath in a secondary).  cq=1, so the primary also has the
+# device-side cvq_* xstats, which a secondary must not reach through the
+# primary's function pointers.  The primary's port must still carry
 # traffic afterwards.
 #
 # DPDK shares memory with a secondary only through hugepage files (not with
@@ -31,7 +33,7 @@ SEC_CMD+=" --huge-dir $VU_HUGE_DIR"
 SEC_CMD+=" --no-telemetry --log-level=lib.eal:warning ${VU_DRIVER_ARGS[*]}"
 SEC_CMD+=" -- --mode secondary-check"
 vu_start app "$VU_LIFECYCLE" "${APP_EAL[@]}" "${VU_DRIVER_ARGS[@]}" -- --mode secondary \
-	--vdev "net_virtio_user0,path=$SOCK" --backend-cmd "$BE_CMD" \
+	--vdev "net_virtio_user0,path=$SOCK,cq=1" --backend-cmd "$BE_CMD" \
 	--backend-log "$VU_RUN_DIR/backend.log" --secondary-cmd "$SEC_CMD"
 vu_wait_exit app 90
 

@@ -152,6 +152,8 @@
 
 struct virtio_hw;
 struct virtqueue;
+struct rte_eth_xstat;
+struct rte_eth_xstat_name;
 
 /*
  * Where a virtqueue lives, as the transport tells it to the device.  Addresses
@@ -186,6 +188,14 @@ struct virtio_ops {
 	void (*notify_queue)(struct virtio_hw *hw, uint16_t index);
 	/* Release the transport's device (last op called on this hw). */
 	void (*dev_close)(struct virtio_hw *hw);
+	/*
+	 * Device-side statistics appended to the port's xstats (e.g. the
+	 * state an emulated control queue recorded): the number of entries,
+	 * writing names / values when the array is not NULL.  0 when none.
+	 */
+	unsigned int (*dev_xstats_names)(struct virtio_hw *hw, struct rte_eth_xstat_name *names);
+	unsigned int (*dev_xstats_get)(struct virtio_hw *hw, struct rte_eth_xstat *xstats,
+				       unsigned int first_id);
 };
 
 /*

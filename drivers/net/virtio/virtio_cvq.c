@@ -453,17 +453,3 @@ virtio_cvq_start(struct rte_eth_dev *dev)
 		return virtio_cvq_vlans_replay(dev);
 	return 0;
 }
-
-/* ---- device-side record as xstats ---- */
-
-unsigned int
-virtio_cvq_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name *names)
-{
-	return virtio_user_hw_cvq_xstats_names(hw, names);
-}
-
-unsigned int
-virtio_cvq_xstats_get(struct virtio_hw *hw, struct rte_eth_xstat *xstats, unsigned int first_id)
-{
-	return virtio_user_hw_cvq_xstats_get(hw, xstats, first_id);
-}

@@ -111,14 +111,4 @@ int virtio_cvq_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr
 int virtio_cvq_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vid, int on);
 int virtio_cvq_vlan_offload_set(struct rte_eth_dev *dev, int mask);
 
-/*
- * Device-side record of the control commands, appended to the port's xstats
- * (names "cvq_*", see virtio_user/virtio_user_cvq.h).  _names fills and
- * returns the count (names may be NULL to only count); _get fills the same
- * count of entries with ids from first_id.  0 for a device that keeps none.
- */
-unsigned int virtio_cvq_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name *names);
-unsigned int virtio_cvq_xstats_get(struct virtio_hw *hw, struct rte_eth_xstat *xstats,
-				   unsigned int first_id);
-
 #endif /* VIRTIO_CVQ_H */

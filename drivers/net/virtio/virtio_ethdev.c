@@ -476,11 +476,35 @@ virtio_dev_stats_reset(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * The device's own xstats (e.g. the control queue's record), through the
+ * transport.  None in a secondary process: hw->ops are the primary's
+ * function addresses there (see the secondary section below).
+ */
+static unsigned int
+virtio_dev_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name *names)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	return hw->ops->dev_xstats_names(hw, names);
+}
+
+static unsigned int
+virtio_dev_xstats_values(struct virtio_hw *hw, struct rte_eth_xstat *xstats, unsigned int first)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	return hw->ops->dev_xstats_get(hw, xstats, first);
+}
+
+/* Per-queue entries, then the device's own. */
 static unsigned int
 virtio_xstats_count(const struct rte_eth_dev *dev)
 {
+	struct virtio_hw *hw = dev->data->dev_private;
+
 	return (dev->data->nb_rx_queues + dev->data->nb_tx_queues) * VIRTIO_NB_XSTATS_Q +
-	       virtio_cvq_xstats_names(dev->data->dev_private, NULL);
+	       virtio_dev_xstats_names(hw, NULL);
 }
 
 static int
@@ -500,7 +524,7 @@ virtio_dev_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *
 		for (j = 0; j < VIRTIO_NB_XSTATS_Q; j++)
 			snprintf(names[k++].name, sizeof(names[0].name), "tx_q%u_%s", q,
 				 virtio_xstats_q[j].name);
-	virtio_cvq_xstats_names(virtio_hw_get(dev), &names[k]);
+	virtio_dev_xstats_names(virtio_hw_get(dev), &names[k]);
 	return n;
 }
 
@@ -535,7 +559,7 @@ virtio_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, uns
 		qp = dev->data->tx_queues[q];
 		k = virtio_xstats_fill(qp ? virtio_txq_stats(qp) : NULL, xstats, k);
 	}
-	virtio_cvq_xstats_get(virtio_hw_get(dev), &xstats[k], k);
+	virtio_dev_xstats_values(virtio_hw_get(dev), &xstats[k], k);
 	return count;
 }
 

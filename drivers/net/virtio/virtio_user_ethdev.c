@@ -244,10 +244,30 @@ virtio_user_intr_teardown(struct rte_eth_dev *eth_dev)
 		(void)rte_intr_callback_unregister_pending(h, virtio_user_intr_handler, eth_dev,
 							   NULL);
 	else
-		(void)rte_intr_callback_unregister_sync(h, virtio_user_intr_handler, eth_dev);
+		/*
+		 * -EAGAIN while the handler runs: sleep instead of spinning
+		 * as rte_intr_callback_unregister_sync does (it can starve
+		 * the interrupt thread it waits for, e.g. under valgrind).
+		 */
+		while (rte_intr_callback_unregister(h, virtio_user_intr_handler,
+						    eth_dev) == -EAGAIN)
+			usleep(1000);
 	rte_intr_instance_free(h);	/* EAL keeps its own copy until it drops it */
 	eth_dev->intr_handle = NULL;
 	eth_dev->data->dev_flags &= ~RTE_ETH_DEV_INTR_LSC;
+}
+
+static unsigned int
+virtio_user_dev_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name *names)
+{
+	return virtio_user_dev_cvq_xstats_names(vu_dev(hw), names);
+}
+
+static unsigned int
+virtio_user_dev_xstats_get(struct virtio_hw *hw, struct rte_eth_xstat *xstats,
+			   unsigned int first_id)
+{
+	return virtio_user_dev_cvq_xstats_get(vu_dev(hw), xstats, first_id);
 }
 
 static void
@@ -257,7 +277,7 @@ virtio_user_dev_close(struct virtio_hw *hw)
 	virtio_user_dev_uninit(vu_dev(hw));
 }
 
-const struct virtio_ops virtio_user_ops = {
+static const struct virtio_ops virtio_user_ops = {
 	.read_dev_cfg = virtio_user_read_dev_cfg,
 	.write_dev_cfg = virtio_user_write_dev_cfg,
 	.get_status = virtio_user_get_status,
@@ -269,6 +289,8 @@ const struct virtio_ops virtio_user_ops = {
 	.del_queue = virtio_user_del_queue,
 	.notify_queue = virtio_user_notify_queue,
 	.dev_close = virtio_user_dev_close,
+	.dev_xstats_names = virtio_user_dev_xstats_names,
+	.dev_xstats_get = virtio_user_dev_xstats_get,
 };
 
 static void

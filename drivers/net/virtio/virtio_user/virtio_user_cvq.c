@@ -674,27 +674,13 @@ virtio_user_dev_cvq_notify(struct virtio_user_dev *dev)
 	rte_mcfg_mem_read_unlock();
 }
 
-/*
- * Only the virtio-user device model records control commands.  TODO(lead):
- * a device-xstats op in struct virtio_ops would replace this identity test.
- */
-static const struct virtio_user_cvq *
-virtio_user_hw_cvq(struct virtio_hw *hw)
-{
-	struct virtio_user_dev *dev;
-
-	if (hw->ops != &virtio_user_ops)
-		return NULL;
-	dev = virtio_user_dev_from_hw(hw);
-	return dev->cq_emulated ? &dev->cvq : NULL;
-}
-
 unsigned int
-virtio_user_hw_cvq_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name *names)
+virtio_user_dev_cvq_xstats_names(const struct virtio_user_dev *dev,
+				 struct rte_eth_xstat_name *names)
 {
 	unsigned int i;
 
-	if (virtio_user_hw_cvq(hw) == NULL)
+	if (!dev->cq_emulated)
 		return 0;
 	for (i = 0; names != NULL && i < CVQ_X_MAX; i++)
 		strlcpy(names[i].name, virtio_user_cvq_xstat_names[i], sizeof(names[i].name));
@@ -702,13 +688,13 @@ virtio_user_hw_cvq_xstats_names(struct virtio_hw *hw, struct rte_eth_xstat_name 
 }
 
 unsigned int
-virtio_user_hw_cvq_xstats_get(struct virtio_hw *hw, struct rte_eth_xstat *xstats,
-			      unsigned int first_id)
+virtio_user_dev_cvq_xstats_get(const struct virtio_user_dev *dev, struct rte_eth_xstat *xstats,
+			       unsigned int first_id)
 {
-	const struct virtio_user_cvq *cvq = virtio_user_hw_cvq(hw);
+	const struct virtio_user_cvq *cvq = &dev->cvq;
 	unsigned int i;
 
-	if (cvq == NULL)
+	if (!dev->cq_emulated)
 		return 0;
 	for (i = 0; xstats != NULL && i < CVQ_X_MAX; i++) {
 		xstats[i].id = first_id + i;

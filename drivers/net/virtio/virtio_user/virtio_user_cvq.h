@@ -152,14 +152,14 @@ const char *virtio_user_cvq_xstats_name(unsigned int i);
 uint64_t virtio_user_cvq_xstats_value(const struct virtio_user_cvq *cvq, unsigned int i);
 
 /*
- * The same for the device behind hw when it is a virtio-user device with an
- * emulated control queue (0 entries otherwise); contract of
- * virtio_cvq_xstats_names / virtio_cvq_xstats_get.
+ * The same for a virtio-user device: 0 entries unless its control queue is
+ * emulated; contract of struct virtio_ops dev_xstats_names / dev_xstats_get.
  */
-unsigned int virtio_user_hw_cvq_xstats_names(struct virtio_hw *hw,
-					     struct rte_eth_xstat_name *names);
-unsigned int virtio_user_hw_cvq_xstats_get(struct virtio_hw *hw, struct rte_eth_xstat *xstats,
-					   unsigned int first_id);
+struct virtio_user_dev;
+unsigned int virtio_user_dev_cvq_xstats_names(const struct virtio_user_dev *dev,
+					      struct rte_eth_xstat_name *names);
+unsigned int virtio_user_dev_cvq_xstats_get(const struct virtio_user_dev *dev,
+					    struct rte_eth_xstat *xstats, unsigned int first_id);
 
 struct virtio_user_dev;
 

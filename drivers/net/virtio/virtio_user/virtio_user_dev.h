@@ -131,6 +131,5 @@ void virtio_user_conn_uninit(struct virtio_user_dev *dev);
 int virtio_user_dev_backend_start(struct virtio_user_dev *dev, bool resume);
 int virtio_user_dev_features_init(struct virtio_user_dev *dev);
 
-extern const struct virtio_ops virtio_user_ops;
 
 #endif /* VIRTIO_USER_DEV_H */
