@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Packed virtqueues (packed_vq=1) against Debian's dpdk-testpmd serving the
+# Split or packed virtqueues against Debian's dpdk-testpmd serving the
 # socket with DPDK's vhost PMD (--vdev net_vhost0,iface=...) in io forward
 # mode with retry: every packet vu-test-frontend sends over the driver under
 # test comes back through testpmd and is verified byte for byte, in order,
-# none lost or duplicated -- both directions of the packed ring proven, with
+# none lost or duplicated -- both directions of the ring proven, with
 # testpmd (not our own backend) on the device side.
 #
-# usage: packed_testpmd_vhost.sh <mrg_rxbuf 0|1> <in_order 0|1> <queue_size> [segs]
+# usage: testpmd_vhost_bytes.sh <split|packed> <mrg_rxbuf 0|1> <in_order 0|1> <queue_size> [segs]
 #   Sizes 64, 1518 and 9000 in turn, 100 x queue_size (+ 37) packets: both
 #   rings wrap at least 100 times.  With [segs] > 1 the frontend transmits
 #   each packet as that many segments.
@@ -18,17 +18,23 @@
 
 . "$(dirname "$0")/lib.sh"
 
-MRG=${1:?mrg_rxbuf}
-INORDER=${2:?in_order}
-QSIZE=${3:?queue_size}
-SEGS=${4:-1}
+RING=${1:?split|packed}
+MRG=${2:?mrg_rxbuf}
+INORDER=${3:?in_order}
+QSIZE=${4:?queue_size}
+SEGS=${5:-1}
+case $RING in
+split) PACKED=0 ;;
+packed) PACKED=1 ;;
+*) echo "ring must be split or packed, not '$RING'" >&2; exit 2 ;;
+esac
 
-vu_init "packed-tp-m$MRG-o$INORDER-q$QSIZE-s$SEGS"
+vu_init "$RING-tp-m$MRG-o$INORDER-q$QSIZE-s$SEGS"
 [ -n "${VU_TESTPMD_MISSING:-}" ] && vu_skip "$VU_TESTPMD not installed"
 
 SOCK="$VU_RUN_DIR/vhost.sock"
 SIZES=64,1518,9000
-DEVARGS="queues=1,packed_vq=1,queue_size=$QSIZE,mrg_rxbuf=$MRG,in_order=$INORDER"
+DEVARGS="queues=1,packed_vq=$PACKED,queue_size=$QSIZE,mrg_rxbuf=$MRG,in_order=$INORDER"
 COUNT=$((100 * QSIZE + 37))
 MBUF=2176
 # Without mergeable buffers a 9000-byte frame must fit one Rx buffer.
@@ -79,5 +85,5 @@ vu_check "no queue marked broken by the driver" not_in_log fe "device error"
 vu_eq "testpmd RX-packets (= frontend sent)" "$vh_rx" "$COUNT"
 vu_eq "testpmd TX-packets (= frontend received)" "$vh_tx" "$COUNT"
 vu_eq "testpmd TX-dropped" "$vh_txdrop" 0
-vu_pass "packed ring of $QSIZE, mrg_rxbuf=$MRG in_order=$INORDER segs=$SEGS:" \
+vu_pass "$RING ring of $QSIZE, mrg_rxbuf=$MRG in_order=$INORDER segs=$SEGS:" \
 	"$COUNT packets each way through testpmd"
