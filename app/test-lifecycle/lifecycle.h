@@ -10,8 +10,10 @@
  *              group) is SIGKILLed mid-traffic and restarted --cycles times;
  *              each cycle the link must read down, an LSC event arrive, the
  *              link come back and verified echo traffic resume within
- *              --resume-ms of the backend's return.  Afterwards the mbuf pool
- *              is full again and the fd count is what it was before cycle 1.
+ *              --resume-ms of the backend's return, with the number of port
+ *              resets the driver asked for (RTE_ETH_EVENT_INTR_RESET) in the
+ *              summary.  Afterwards the mbuf pool is full again and the fd
+ *              count is what it was before cycle 1.
  *   hotplug    --cycles rounds of hotplug add, start, echo, stop, close,
  *              remove; fds, threads and DPDK heap must end where they began.
  *   secondary  the port runs traffic, stops; a secondary process (this app,

@@ -42,13 +42,13 @@ virtio_rxtx_nb_desc(const struct virtqueue *vq, uint16_t nb_desc)
 	return (nb_desc == 0 || nb_desc > vq->size) ? vq->size : nb_desc;
 }
 
-/* Threshold 0 means the default; it must leave room in the ring. */
+/* Threshold 0 means min(nb / 4, 32); it must leave room in the ring. */
 static int
 virtio_rxtx_thresh(const struct rte_eth_dev *dev, const char *what, uint16_t qid,
 		   uint16_t nb, uint16_t thresh, uint16_t *out)
 {
 	if (thresh == 0)
-		thresh = RTE_MAX(RTE_MIN(nb / 4, VIRTIO_RX_FREE_THRESH_DEFAULT), 1);
+		thresh = RTE_MAX(RTE_MIN(nb / 4, VIRTIO_TX_FREE_THRESH_DEFAULT), 1);
 	if (thresh >= nb) {
 		PMD_INIT_LOG(ERR, "%s: %s %u: free threshold %u must be below the %u descriptors",
 			     dev->data->name, what, qid, thresh, nb);
@@ -110,7 +110,8 @@ virtio_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_des
 		return -EINVAL;
 	}
 	nb = virtio_rxtx_nb_desc(vq, nb_desc);
-	ret = virtio_rxtx_thresh(dev, "rxq", qid, nb, conf->rx_free_thresh, &thresh);
+	ret = virtio_rxtx_thresh(dev, "rxq", qid, nb, conf->rx_free_thresh != 0 ?
+				 conf->rx_free_thresh : VIRTIO_RX_FREE_THRESH_DEFAULT, &thresh);
 	if (ret < 0)
 		return ret;
 
@@ -194,6 +195,19 @@ virtio_rxq_arm(struct virtnet_rx *rxq, const struct virtio_hw *hw)
 		       virtio_with_feature(hw, VIRTIO_NET_F_GUEST_TSO4) ||
 		       virtio_with_feature(hw, VIRTIO_NET_F_GUEST_TSO6);
 	rxq->vlan_strip = !!(hw->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP);
+	rxq->finish_slow = rxq->vlan_strip || rxq->offload;
+}
+
+/* rearm_data with the given refcnt and nb_segs, every other field 0. */
+static uint64_t
+virtio_rearm_word(uint16_t refcnt, uint16_t nb_segs)
+{
+	struct rte_mbuf mb = { .nb_segs = nb_segs };
+	uint64_t v;
+
+	rte_mbuf_refcnt_set(&mb, refcnt);
+	memcpy(&v, &mb.rearm_data, sizeof(v));
+	return v;
 }
 
 static void
@@ -205,6 +219,8 @@ virtio_txq_arm(struct virtnet_tx *txq, const struct virtio_hw *hw)
 		       virtio_with_feature(hw, VIRTIO_NET_F_HOST_TSO6);
 	txq->can_push = virtio_with_feature(hw, VIRTIO_F_VERSION_1) ||
 			virtio_with_feature(hw, VIRTIO_F_ANY_LAYOUT);
+	txq->push_mask = virtio_rearm_word(UINT16_MAX, UINT16_MAX);
+	txq->push_want = virtio_rearm_word(1, txq->can_push ? 1 : 0);
 	/* A table may not be longer than the queue (2.7.5.3.1; vhost checks). */
 	txq->indirect = virtio_with_feature(hw, VIRTIO_RING_F_INDIRECT_DESC) &&
 			txq->vq->size > VIRTQUEUE_TX_INDIRECT_MAX;
@@ -348,6 +364,16 @@ struct virtnet_stats *
 virtio_txq_stats(void *txq)
 {
 	return txq == NULL ? NULL : &((struct virtnet_tx *)txq)->stats;
+}
+
+void
+virtio_tx_free_switch(struct virtio_tx_free *f, struct rte_mempool *mp)
+{
+	virtio_tx_free_flush(f);
+	if (f->mp != mp) {
+		f->mp = mp;
+		f->cache = rte_mempool_default_cache(mp, rte_lcore_id());
+	}
 }
 
 /* ---- offloads ---- */

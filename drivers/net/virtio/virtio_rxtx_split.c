@@ -19,29 +19,34 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_prefetch.h>
 
 #include "virtio_logs.h"
 #include "virtio_rxtx.h"
 #include "virtqueue.h"
 
-/* Fresh Rx buffers are taken from the pool this many at a time. */
-#define SPLIT_RX_REFILL_CHUNK	64
-/* Tx mbufs are returned to their pools this many at a time. */
-#define SPLIT_TX_FREE_CHUNK	64
-
-_Static_assert(sizeof(void *) == sizeof(uint64_t), "mbuf address read as 64 bits");
-_Static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct virtio_net_hdr_mrg_rxbuf),
-	       "the Rx header lives in the mbuf headroom");
-
 static __rte_always_inline uint16_t
 split_next(const struct virtqueue *vq, uint16_t idx, const bool in_order)
 {
 	return in_order ? (uint16_t)((idx + 1) & vq->mask) : vq->descx[idx].next;
+}
+
+/* Descriptor d: len, flags and next in one 8-byte store. */
+static __rte_always_inline void
+split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w = len | (uint64_t)flags << 32 | (uint64_t)next << 48;
+#else
+	uint64_t w = (uint64_t)len << 32 | (uint64_t)flags << 16 | next;
+#endif
+
+	d->addr = addr;
+	memcpy(&d->len, &w, sizeof(w));
 }
 
 /*
@@ -65,127 +70,139 @@ split_used_count(struct virtqueue *vq)
 /* ---- Rx ---- */
 
 /*
- * Consume the next used element of an Rx queue (one descriptor per buffer).
- * Returns its mbuf and *len, or NULL with the queue marked broken.
+ * Consumer side of an Rx queue during one burst, in registers: written back
+ * to the virtqueue by split_rx_cursor_save.
+ */
+struct split_rx_cursor {
+	volatile struct vring_used_elem *used;
+	struct vq_desc_extra *dx;
+	uint16_t cons;		/* vq->used_cons_idx */
+	uint16_t mask;
+	uint16_t head;		/* out of order: free-list head */
+	uint16_t taken;		/* buffers consumed, back to free_cnt */
+	uint16_t left;		/* used entries not consumed (split_used_count) */
+};
+
+static __rte_always_inline void
+split_rx_cursor_load(struct split_rx_cursor *c, const struct virtqueue *vq, uint16_t nused)
+{
+	c->left = nused;
+	c->used = vq->split.used->ring;
+	c->dx = vq->descx;
+	c->cons = vq->used_cons_idx;
+	c->mask = vq->mask;
+	c->head = vq->desc_head;
+	c->taken = 0;
+}
+
+static __rte_always_inline void
+split_rx_cursor_save(const struct split_rx_cursor *c, struct virtqueue *vq)
+{
+	vq->used_cons_idx = c->cons;
+	vq->desc_head = c->head;
+	vq->free_cnt += c->taken;
+}
+
+static __rte_always_inline bool
+split_rx_ready(const void *cursor)
+{
+	return ((const struct split_rx_cursor *)cursor)->left > 0;
+}
+
+/*
+ * Consume the next used element (one descriptor per buffer); the caller saw
+ * split_rx_ready.  Returns its mbuf and *len, or NULL with the queue marked
+ * broken.  In order the id must be the next slot (one compare: it is then in
+ * flight, as split_used_count bounded the used entries by what is in
+ * flight); out of order it must be below the ring size and hold a buffer.
  */
 static __rte_always_inline struct rte_mbuf *
-split_rx_pop(struct virtqueue *vq, uint32_t *len, const bool in_order)
+split_rx_pop(struct virtqueue *vq, void *cursor, uint32_t *len, const bool in_order)
 {
-	volatile struct vring_used_elem *e = &vq->split.used->ring[vq->used_cons_idx & vq->mask];
-	uint32_t id = e->id;
+	struct split_rx_cursor *c = cursor;
+	uint16_t slot = c->cons & c->mask;
+	uint32_t id = c->used[slot].id;
 	struct rte_mbuf *m;
 
-	*len = e->len;
+	*len = c->used[slot].len;
 	if (in_order) {
-		if (unlikely(id != (vq->used_cons_idx & vq->mask))) {
-			virtqueue_mark_broken(vq, "used id %u out of order, expected %u",
-					      id, vq->used_cons_idx & vq->mask);
+		if (unlikely(id != slot)) {
+			virtqueue_mark_broken(vq, "used id %u out of order, expected %u", id, slot);
 			return NULL;
 		}
-	} else if (unlikely(id > vq->mask)) {
-		virtqueue_mark_broken(vq, "used id %u beyond ring size %u", id, vq->size);
-		return NULL;
+		m = c->dx[id].cookie;
+	} else {
+		if (unlikely(id > c->mask)) {
+			virtqueue_mark_broken(vq, "used id %u beyond ring size %u", id, vq->size);
+			return NULL;
+		}
+		m = c->dx[id].cookie;
+		if (unlikely(m == NULL)) {
+			virtqueue_mark_broken(vq, "used id %u is not in flight", id);
+			return NULL;
+		}
+		c->dx[id].next = c->head;
+		c->head = (uint16_t)id;
 	}
-	m = vq->descx[id].cookie;
-	if (unlikely(m == NULL)) {
-		virtqueue_mark_broken(vq, "used id %u is not in flight", id);
-		return NULL;
-	}
-	vq->descx[id].cookie = NULL;
-	if (!in_order) {
-		vq->descx[id].next = vq->desc_head;
-		vq->desc_head = (uint16_t)id;
-	}
-	vq->free_cnt++;
-	vq->used_cons_idx++;
+	c->dx[id].cookie = NULL;
+	c->taken++;
+	c->left--;
+	c->cons++;
 	return m;
 }
 
 /* Post 'n' raw mbufs as device-writable buffers (header in the headroom). */
 static __rte_always_inline void
-split_rx_post(struct virtnet_rx *rxq, struct rte_mbuf **mbufs, uint16_t n, const bool in_order)
+split_rx_post(struct virtnet_rx *rxq, struct rte_mbuf **mbufs, uint16_t n, bool first,
+	      const bool in_order)
 {
 	struct virtqueue *vq = rxq->vq;
 	struct vring_desc *desc = vq->split.desc;
+	struct vq_desc_extra *dx = vq->descx;
 	uint16_t *ring = vq->split.avail->ring;
 	uint64_t off = RTE_PKTMBUF_HEADROOM - rxq->hdr_size;
-	uint16_t id = vq->desc_head;
-	uint16_t i;
+	uint16_t id = vq->desc_head, avail = vq->avail_idx, mask = vq->mask;
+	uint32_t buf_len = rxq->buf_len;
+	uint16_t i, addr_off = vq->mbuf_addr_off;
 
+	RTE_SET_USED(first);	/* nothing is seen before avail->idx moves */
 	for (i = 0; i < n; i++) {
-		desc[id].addr = virtqueue_mbuf_addr(vq, mbufs[i]) + off;
-		desc[id].len = rxq->buf_len;
-		desc[id].flags = VRING_DESC_F_WRITE;
-		vq->descx[id].cookie = mbufs[i];
-		vq->descx[id].ndescs = 1;
-		ring[vq->avail_idx & vq->mask] = id;
-		vq->avail_idx++;
-		id = split_next(vq, id, in_order);
+		split_desc_set(&desc[id],
+			       *(const uint64_t *)((const uint8_t *)mbufs[i] + addr_off) + off,
+			       buf_len, VRING_DESC_F_WRITE, 0);
+		dx[id].cookie = mbufs[i];
+		ring[avail++ & mask] = id;
+		id = in_order ? (uint16_t)((id + 1) & mask) : dx[id].next;
 	}
 	vq->desc_head = id;
+	vq->avail_idx = avail;
 	vq->free_cnt -= n;
 }
 
-/*
- * Fill the free descriptors from the pool, publish avail->idx.  Returns the
- * number posted, or -ENOMEM (counted in rx_mbuf_alloc_failed) when the pool
- * could not provide a chunk; what was posted before stays posted.
- */
+/* Fill the free descriptors, publish avail->idx: virtio_rx_fill's result. */
 static __rte_always_inline int
 split_rx_refill(struct virtnet_rx *rxq, const bool in_order)
 {
-	struct rte_mbuf *mbufs[SPLIT_RX_REFILL_CHUNK];
-	struct virtqueue *vq = rxq->vq;
-	int posted = 0, ret = 0;
-	uint16_t n;
+	int posted = virtio_rx_fill(rxq, split_rx_post, in_order);
 
-	while (vq->free_cnt > 0) {
-		n = RTE_MIN(vq->free_cnt, SPLIT_RX_REFILL_CHUNK);
-		if (unlikely(rte_mempool_get_bulk(rxq->mp, (void **)mbufs, n) < 0)) {
-			*rxq->alloc_failed += n;
-			ret = -ENOMEM;
-			break;
-		}
-		split_rx_post(rxq, mbufs, n, in_order);
-		posted += n;
-	}
 	if (posted > 0)
-		virtqueue_split_avail_publish(vq);
-	return posted > 0 ? posted : ret;
+		virtqueue_split_avail_publish(rxq->vq);
+	return posted;
 }
 
 int
 virtio_split_rx_refill(struct virtnet_rx *rxq)
 {
-	int ret;
-
-	if (rxq->vq->in_order)
-		ret = split_rx_refill(rxq, true);
-	else
-		ret = split_rx_refill(rxq, false);
-	return rxq->vq->free_cnt == 0 ? 0 : (ret < 0 ? ret : -ENOMEM);
-}
-
-/* Refill if enough descriptors are free, then kick if the device asks for it. */
-static __rte_always_inline void
-split_rx_replenish(struct virtnet_rx *rxq, const bool in_order)
-{
-	struct virtqueue *vq = rxq->vq;
-
-	if (vq->free_cnt < rxq->free_thresh || unlikely(!vq->running))
-		return;
-	if (split_rx_refill(rxq, in_order) > 0 && unlikely(virtqueue_split_kick_needed(vq)))
-		virtqueue_notify(vq);
+	return virtio_rx_refill_all(rxq, split_rx_refill);
 }
 
 static __rte_always_inline uint16_t
 split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const bool in_order)
 {
 	struct virtqueue *vq = rxq->vq;
-	uint32_t min_len = rxq->hdr_size + RTE_ETHER_HDR_LEN;
-	uint16_t i, num, nb_rx = 0;
-	struct rte_mbuf *m;
-	uint32_t len;
+	struct split_rx_cursor c;
+	struct virtio_rx_burst b;
+	uint16_t nb_rx;
 	int nused;
 
 	if (unlikely(!vq->running))
@@ -193,30 +210,13 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 	nused = split_used_count(vq);
 	if (unlikely(nused < 0))
 		return 0;
-	num = RTE_MIN((uint16_t)nused, n);
-
-	for (i = 0; i < num; i++) {
-		m = split_rx_pop(vq, &len, in_order);
-		if (unlikely(m == NULL))
-			break;
-		if (unlikely(len < min_len || len > rxq->buf_len)) {
-			PMD_RX_LOG(ERR, "port %u rxq %u: bad used len %u",
-				   rxq->port_id, rxq->queue_id, len);
-			rte_mbuf_raw_free(m);
-			rxq->stats.errors++;
-			continue;
-		}
-		virtio_rx_rearm(rxq, m, len - rxq->hdr_size);
-		if (unlikely(rxq->vlan_strip | rxq->offload) && virtio_rx_finish_slow(rxq, m) < 0) {
-			rte_pktmbuf_free(m);
-			rxq->stats.errors++;
-			continue;
-		}
-		virtnet_stats_count(&rxq->stats, m->pkt_len, rte_pktmbuf_mtod(m, void *));
-		pkts[nb_rx++] = m;
-	}
-	rxq->stats.packets += nb_rx;
-	split_rx_replenish(rxq, in_order);
+	split_rx_cursor_load(&c, vq, nused);
+	virtio_rx_burst_init(&b, rxq);
+	nb_rx = virtio_rx_single(rxq, vq, &c, &b, pkts, pkts + n, split_rx_ready, split_rx_pop,
+				 in_order) - pkts;
+	split_rx_cursor_save(&c, vq);
+	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
+	virtio_rx_replenish(rxq, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
 }
 
@@ -232,95 +232,50 @@ virtio_split_recv_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	return split_recv(rxq, pkts, n, true);
 }
 
-/*
- * Append the 'more' continuation buffers of a mergeable packet to 'head'.
- * Returns 0, 1 when a segment length is bad (all buffers still consumed and
- * chained, so the caller frees one chain), or -1 when the queue broke.
- */
-static __rte_always_inline int
-split_rx_merge(struct virtnet_rx *rxq, struct rte_mbuf *head, uint16_t more,
-	       const bool in_order)
-{
-	struct rte_mbuf *prev = head, *seg;
-	uint16_t data_off = RTE_PKTMBUF_HEADROOM - rxq->hdr_size;
-	int bad = 0;
-	uint32_t len;
-
-	while (more-- > 0) {
-		seg = split_rx_pop(rxq->vq, &len, in_order);
-		if (unlikely(seg == NULL))
-			return -1;
-		if (unlikely(len == 0 || len > rxq->buf_len)) {
-			bad = 1;
-			len = 0;
-		}
-		virtio_rx_rearm(rxq, seg, len);
-		seg->data_off = data_off;	/* no header in continuation buffers */
-		prev->next = seg;
-		prev = seg;
-		head->pkt_len += len;
-		head->nb_segs++;
-	}
-	return bad;
-}
-
 static __rte_always_inline uint16_t
 split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const bool in_order)
 {
 	struct virtqueue *vq = rxq->vq;
-	uint32_t min_len = rxq->hdr_size + RTE_ETHER_HDR_LEN;
-	const volatile struct virtio_net_hdr_mrg_rxbuf *hdr;
-	uint16_t nb_rx = 0, nbufs;
+	struct rte_mbuf **out = pkts, **end = pkts + n;
+	struct split_rx_cursor c;
+	struct virtio_rx_burst b;
+	uint16_t nb_rx, nbufs;
 	struct rte_mbuf *m;
 	uint32_t len;
-	int nused, ret;
+	int nused;
 
 	if (unlikely(!vq->running))
 		return 0;
 	nused = split_used_count(vq);
 	if (unlikely(nused < 0))
 		return 0;
+	split_rx_cursor_load(&c, vq, nused);
+	virtio_rx_burst_init(&b, rxq);
 
-	while (nb_rx < n && nused > 0) {
-		m = split_rx_pop(vq, &len, in_order);
+	while (out != end && split_rx_ready(&c)) {
+		m = split_rx_pop(vq, &c, &len, in_order);
 		if (unlikely(m == NULL))
 			break;
-		nused--;
-		if (unlikely(len < min_len || len > rxq->buf_len)) {
-			rte_mbuf_raw_free(m);
-			rxq->stats.errors++;
+		if (unlikely(!virtio_rx_len_ok(&b, len))) {
+			virtio_rx_drop_raw(rxq, m);
 			continue;
 		}
-		hdr = (const volatile void *)virtio_rx_hdr(rxq, m);
-		nbufs = hdr->num_buffers;
+		nbufs = virtio_rx_num_buffers(&b, m);
 		/* All buffers of a packet are made used together (5.1.6.4). */
-		if (unlikely(nbufs == 0 || nbufs - 1 > nused)) {
-			PMD_RX_LOG(ERR, "port %u rxq %u: num_buffers %u, %d used",
-				   rxq->port_id, rxq->queue_id, nbufs, nused + 1);
-			rte_mbuf_raw_free(m);
-			rxq->stats.errors++;
+		if (unlikely(nbufs != 1) && (nbufs == 0 || nbufs - 1 > c.left)) {
+			PMD_RX_LOG(ERR, "port %u rxq %u: num_buffers %u, %u used",
+				   rxq->port_id, rxq->queue_id, nbufs, c.left + 1);
+			virtio_rx_drop_raw(rxq, m);
 			continue;
 		}
-		virtio_rx_rearm(rxq, m, len - rxq->hdr_size);
-		ret = 0;
-		if (nbufs > 1) {
-			ret = split_rx_merge(rxq, m, nbufs - 1, in_order);
-			nused -= nbufs - 1;
-		}
-		if (unlikely(ret != 0) ||
-		    (unlikely(rxq->vlan_strip | rxq->offload) &&
-		     virtio_rx_finish_slow(rxq, m) < 0)) {
-			rte_pktmbuf_free(m);
-			if (ret < 0)
-				break;
-			rxq->stats.errors++;
-			continue;
-		}
-		virtnet_stats_count(&rxq->stats, m->pkt_len, rte_pktmbuf_mtod(m, void *));
-		pkts[nb_rx++] = m;
+		if (virtio_rx_mrg_packet(rxq, vq, &c, &b, m, len, nbufs, &out, split_rx_pop,
+					 in_order) < 0)
+			break;
 	}
-	rxq->stats.packets += nb_rx;
-	split_rx_replenish(rxq, in_order);
+	nb_rx = out - pkts;
+	split_rx_cursor_save(&c, vq);
+	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
+	virtio_rx_replenish(rxq, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
 }
 
@@ -338,49 +293,51 @@ virtio_split_recv_mrg_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 
 /* ---- Tx ---- */
 
-static __rte_always_inline void
-split_tx_free(struct rte_mbuf **mbufs, unsigned int *n, struct rte_mbuf *m)
-{
-	mbufs[(*n)++] = m;
-	if (*n == SPLIT_TX_FREE_CHUNK) {
-		rte_pktmbuf_free_bulk(mbufs, *n);
-		*n = 0;
-	}
-}
-
-/* Out of order: return every used chain to the free list and free its mbuf. */
-static void
+/*
+ * Out of order: return every used chain to the free list and free its mbuf.
+ * Each used id must be below the ring size and head a chain in flight.
+ */
+static __rte_noinline void
 split_tx_reclaim(struct virtqueue *vq)
 {
-	struct rte_mbuf *mbufs[SPLIT_TX_FREE_CHUNK];
-	volatile struct vring_used_elem *e;
-	uint16_t nd, tail, k;
-	unsigned int nfree = 0;
+	volatile struct vring_used_elem *used = vq->split.used->ring;
+	struct vq_desc_extra *dx = vq->descx;
+	uint16_t mask = vq->mask, cons = vq->used_cons_idx;
+	uint16_t head = vq->desc_head, nfree = 0, nd, tail, k;
+	struct virtio_tx_free f;
+	struct rte_mbuf *m;
 	uint32_t id;
 	int nused;
 
 	nused = split_used_count(vq);
-	while (nused-- > 0) {
-		e = &vq->split.used->ring[vq->used_cons_idx & vq->mask];
-		id = e->id;
-		if (unlikely(id > vq->mask || vq->descx[id].cookie == NULL)) {
-			virtqueue_mark_broken(vq, "used id %u is not a chain in flight (size %u)",
-					      id, vq->size);
-			break;
-		}
-		split_tx_free(mbufs, &nfree, vq->descx[id].cookie);
-		vq->descx[id].cookie = NULL;
-		nd = vq->descx[id].ndescs;
+	virtio_tx_free_init(&f);
+	for (; nused > 0; nused--, cons++) {
+		id = used[cons & mask].id;
+		if (unlikely(id > mask))
+			goto bad;
+		m = dx[id].cookie;
+		if (unlikely(m == NULL))
+			goto bad;
+		dx[id].cookie = NULL;
+		virtio_tx_free_add(&f, m, dx[id].raw_free);
+		nd = dx[id].ndescs;
+		tail = (uint16_t)id;
 		/* ndescs and the links are ours: the walk is bounded by the chain. */
-		for (tail = (uint16_t)id, k = 1; k < nd; k++)
-			tail = vq->descx[tail].next;
-		vq->descx[tail].next = vq->desc_head;
-		vq->desc_head = (uint16_t)id;
-		vq->free_cnt += nd;
-		vq->used_cons_idx++;
+		if (unlikely(nd > 1))
+			for (k = 1; k < nd; k++)
+				tail = dx[tail].next;
+		dx[tail].next = head;
+		head = (uint16_t)id;
+		nfree += nd;
 	}
-	if (nfree > 0)
-		rte_pktmbuf_free_bulk(mbufs, nfree);
+	goto out;
+bad:
+	virtqueue_mark_broken(vq, "used id %u is not a chain in flight (size %u)", id, vq->size);
+out:
+	vq->used_cons_idx = cons;
+	vq->desc_head = head;
+	vq->free_cnt += nfree;
+	virtio_tx_free_flush(&f);
 }
 
 /*
@@ -388,13 +345,13 @@ split_tx_reclaim(struct virtqueue *vq)
  * device finished; every chain from vq->inorder_done up to it is complete.
  * The id must be a chain head inside the in-flight window.
  */
-static void
+static __rte_noinline void
 split_tx_reclaim_inorder(struct virtqueue *vq)
 {
-	struct rte_mbuf *mbufs[SPLIT_TX_FREE_CHUNK];
-	uint16_t pos = vq->inorder_done, inflight, dist, nd;
-	unsigned int nfree = 0;
-	uint32_t walked = 0, chains = 0;
+	struct vq_desc_extra *dx = vq->descx;
+	uint16_t pos = vq->inorder_done, mask = vq->mask, inflight, dist, nd;
+	uint32_t walked = 0, chains = 0, nfree = 0;
+	struct virtio_tx_free f;
 	uint32_t id;
 	int nused;
 
@@ -402,28 +359,30 @@ split_tx_reclaim_inorder(struct virtqueue *vq)
 	if (nused <= 0)
 		return;
 	id = ((volatile struct vring_used_elem *)vq->split.used->ring)
-		[(vq->used_cons_idx + nused - 1) & vq->mask].id;
+		[(vq->used_cons_idx + nused - 1) & mask].id;
 	inflight = vq->limit - vq->free_cnt;
-	dist = (uint16_t)((id - pos) & vq->mask);
-	if (unlikely(id > vq->mask || dist >= inflight)) {
+	dist = (uint16_t)((id - pos) & mask);
+	if (unlikely(id > mask || dist >= inflight)) {
 		virtqueue_mark_broken(vq, "used id %u outside the in-flight window [%u, +%u)",
 				      id, pos, inflight);
 		return;
 	}
+	virtio_tx_free_init(&f);
+	/* Chains from pos: each head holds its cookie and length (ours). */
 	for (;;) {
-		nd = vq->descx[pos].ndescs;
-		if (unlikely(walked > dist || vq->descx[pos].cookie == NULL || nd == 0)) {
+		nd = dx[pos].ndescs;
+		if (unlikely(walked > dist || dx[pos].cookie == NULL || nd == 0)) {
 			virtqueue_mark_broken(vq, "used id %u is not the head of a chain in flight",
 					      id);
 			break;
 		}
-		split_tx_free(mbufs, &nfree, vq->descx[pos].cookie);
-		vq->descx[pos].cookie = NULL;
-		vq->free_cnt += nd;
+		virtio_tx_free_add(&f, dx[pos].cookie, dx[pos].raw_free);
+		dx[pos].cookie = NULL;
+		nfree += nd;
 		walked += nd;
 		chains++;
 		if (pos == id) {
-			vq->inorder_done = (uint16_t)((pos + nd) & vq->mask);
+			vq->inorder_done = (uint16_t)((pos + nd) & mask);
 			vq->used_cons_idx += nused;
 			/* At most one used entry per completed chain. */
 			if (unlikely(chains < (uint32_t)nused))
@@ -431,10 +390,10 @@ split_tx_reclaim_inorder(struct virtqueue *vq)
 						      nused, chains, id);
 			break;
 		}
-		pos = (uint16_t)((pos + nd) & vq->mask);
+		pos = (uint16_t)((pos + nd) & mask);
 	}
-	if (nfree > 0)
-		rte_pktmbuf_free_bulk(mbufs, nfree);
+	vq->free_cnt += nfree;
+	virtio_tx_free_flush(&f);
 }
 
 static __rte_always_inline void
@@ -444,15 +403,6 @@ split_tx_reclaim_any(struct virtqueue *vq, const bool in_order)
 		split_tx_reclaim_inorder(vq);
 	else
 		split_tx_reclaim(vq);
-}
-
-static __rte_always_inline void
-split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	d->addr = addr;
-	d->len = len;
-	d->flags = flags;
-	d->next = next;
 }
 
 /* Indirect table in the per-slot region: header, then each segment. */
@@ -497,22 +447,32 @@ split_tx_fill_chain(struct virtqueue *vq, const struct virtnet_tx *txq, uint16_t
 	return idx;
 }
 
-static __rte_always_inline void
-split_tx_enqueue(struct virtnet_tx *txq, struct rte_mbuf *m, enum virtio_tx_mode mode,
-		 uint16_t slots, const bool in_order)
+/*
+ * A packet the push test refused, or no descriptor left: indirect table or
+ * header chain, reclaiming first when it does not fit.  Returns 1 when
+ * enqueued, 0 when dropped (can never fit, counted), -1 to end the burst.
+ */
+static __rte_noinline int
+split_xmit_slow(struct virtnet_tx *txq, struct rte_mbuf *m, const bool in_order)
 {
 	struct virtqueue *vq = txq->vq;
-	uint16_t head = vq->desc_head, last = head;
-	struct virtio_net_hdr_mrg_rxbuf *hdr;
+	uint16_t slots, head, last, data_off;
+	enum virtio_tx_mode mode;
+	struct virtio_tx_burst b;
+	int ret;
 
+	virtio_tx_burst_init(&b, txq);
+	ret = virtio_tx_admit(txq, &b, m, &mode, &slots, &data_off, split_tx_reclaim_any, in_order);
+	if (ret <= 0)
+		return ret;
+	head = vq->desc_head;
+	last = head;
 	switch (mode) {
 	case VIRTIO_TX_PUSH:
-		hdr = rte_pktmbuf_mtod_offset(m, struct virtio_net_hdr_mrg_rxbuf *,
-					      -(int)txq->hdr_size);
-		virtio_tx_hdr_fill(txq, hdr, m);
+		virtio_tx_hdr_push(txq, &b, m, rte_pktmbuf_mtod(m, uint8_t *));
 		split_desc_set(&vq->split.desc[head],
-			       virtqueue_mbuf_addr(vq, m) + m->data_off - txq->hdr_size,
-			       m->data_len + txq->hdr_size, 0, 0);
+			       virtqueue_mbuf_addr(vq, m) + data_off - b.hdr_size,
+			       m->data_len + b.hdr_size, 0, 0);
 		break;
 	case VIRTIO_TX_INDIRECT:
 		split_tx_fill_indirect(vq, txq, head, m);
@@ -523,19 +483,33 @@ split_tx_enqueue(struct virtnet_tx *txq, struct rte_mbuf *m, enum virtio_tx_mode
 	}
 	vq->descx[head].cookie = m;
 	vq->descx[head].ndescs = slots;
+	vq->descx[head].raw_free = mode == VIRTIO_TX_PUSH;
 	vq->split.avail->ring[vq->avail_idx & vq->mask] = head;
 	vq->avail_idx++;
 	vq->free_cnt -= slots;
 	vq->desc_head = split_next(vq, last, in_order);
+	return 1;
 }
 
+/*
+ * The burst keeps the ring state in registers for the common packet (one
+ * descriptor, header pushed into the headroom) and hands everything else to
+ * split_xmit_slow with the state written back.  Room is avail_idx reaching
+ * avail_end (avail_idx + free_cnt): one counter per packet.
+ */
 static __rte_always_inline uint16_t
 split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const bool in_order)
 {
 	struct virtqueue *vq = txq->vq;
-	uint16_t i, slots, sent = 0;
-	enum virtio_tx_mode mode;
+	struct vring_desc *desc = vq->split.desc;
+	struct vq_desc_extra *dx = vq->descx;
+	uint16_t *ring = vq->split.avail->ring;
+	uint16_t mask = vq->mask, addr_off = vq->mbuf_addr_off;
+	uint16_t head, nxt, avail, avail_end, data_off, i, sent = 0;
+	struct virtio_tx_burst b;
 	struct rte_mbuf *m;
+	uint8_t *data;
+	int ret;
 
 	if (unlikely(!vq->running))
 		return 0;
@@ -544,26 +518,45 @@ split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const boo
 		if (unlikely(!vq->running))
 			return 0;
 	}
+	virtio_tx_burst_init(&b, txq);
+	head = vq->desc_head;
+	avail = vq->avail_idx;
+	avail_end = avail + vq->free_cnt;
 
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
-		mode = virtio_tx_mode_of(txq, m, &slots);
-		if (unlikely(slots > vq->free_cnt)) {
-			if (unlikely(slots > vq->limit)) {
-				/* Can never fit: drop it rather than stall the queue. */
-				rte_pktmbuf_free(m);
-				txq->stats.errors++;
+		if (likely(avail != avail_end && virtio_tx_pushable(&b, m, &data_off))) {
+			data = (uint8_t *)m->buf_addr + data_off;
+			virtio_tx_hdr_push(txq, &b, m, data);
+			split_desc_set(&desc[head],
+				       *(const uint64_t *)((const uint8_t *)m + addr_off) +
+				       data_off - b.hdr_size, m->data_len + b.hdr_size, 0, 0);
+			nxt = in_order ? (uint16_t)((head + 1) & mask) : dx[head].next;
+			vq_desc_extra_set_pushed(&dx[head], m);
+			ring[avail++ & mask] = head;
+			head = nxt;
+		} else {
+			vq->desc_head = head;
+			vq->avail_idx = avail;
+			vq->free_cnt = avail_end - avail;
+			ret = split_xmit_slow(txq, m, in_order);
+			head = vq->desc_head;
+			avail = vq->avail_idx;
+			avail_end = avail + vq->free_cnt;
+			if (unlikely(ret <= 0)) {
+				if (ret < 0)
+					break;
 				continue;
 			}
-			split_tx_reclaim_any(vq, in_order);
-			if (unlikely(slots > vq->free_cnt || !vq->running))
-				break;
+			data = rte_pktmbuf_mtod(m, uint8_t *);
 		}
-		virtnet_stats_count(&txq->stats, m->pkt_len, rte_pktmbuf_mtod(m, void *));
-		split_tx_enqueue(txq, m, mode, slots, in_order);
+		virtio_tx_count(txq, &b, m->pkt_len, data);
 		sent++;
 	}
-	txq->stats.packets += sent;
+	vq->desc_head = head;
+	vq->avail_idx = avail;
+	vq->free_cnt = avail_end - avail;
+	virtnet_stats_burst(&txq->stats, sent, b.bytes);
 	/* Queue broke mid-burst: what was enqueued stays ours until reset. */
 	if (likely(sent > 0 && vq->running)) {
 		virtqueue_split_avail_publish(vq);

@@ -367,3 +367,17 @@ virtqueue_hdr_mem(const struct virtqueue *vq, uint64_t *dev_addr, size_t *len)
 	*len = vq->hdr_va == NULL ? 0 : sizeof(struct virtio_tx_region) * vq->size;
 	return vq->hdr_va;
 }
+
+int
+virtqueue_resume_base(struct virtqueue *vq, uint32_t *base)
+{
+	if (vq->broken)
+		return -EIO;
+	switch (vq->layout) {
+	case VIRTQUEUE_LAYOUT_SPLIT:
+		return virtqueue_split_resume_base(vq, base);
+	case VIRTQUEUE_LAYOUT_PACKED:
+		return virtqueue_packed_resume_base(vq, base);
+	}
+	return -ENOTSUP;
+}

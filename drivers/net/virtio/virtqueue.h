@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_atomic.h>
 #include <rte_common.h>
@@ -24,6 +25,7 @@
 
 #include "virtio.h"
 #include "virtio_ring.h"
+#include "virtqueue_resume.h"
 
 _Static_assert(sizeof(struct vring_packed_desc) == sizeof(struct vring_desc),
 	       "the Tx indirect table serves both layouts");
@@ -52,7 +54,25 @@ struct vq_desc_extra {
 	void *cookie;		/* mbuf in flight on this head; NULL when not */
 	uint16_t ndescs;	/* descriptors in the chain headed here */
 	uint16_t next;
+	uint8_t raw_free;	/* Tx: cookie may go straight back to its pool */
 };
+
+/*
+ * Record a pushed Tx mbuf (one descriptor, raw_free) on its head: cookie,
+ * then ndescs/next/raw_free in one 8-byte store ('next' is not used while
+ * a one-descriptor chain is in flight: the free list is relinked on reclaim).
+ */
+static __rte_always_inline void
+vq_desc_extra_set_pushed(struct vq_desc_extra *dx, void *cookie)
+{
+	struct { uint16_t ndescs, next; uint8_t raw_free, pad[3]; } w = { 1, 0, 1, { 0 } };
+
+	_Static_assert(sizeof(w) == 8 && sizeof(*dx) == 16 &&
+		       offsetof(struct vq_desc_extra, ndescs) == 8 &&
+		       offsetof(struct vq_desc_extra, raw_free) == 12, "vq_desc_extra layout");
+	dx->cookie = cookie;
+	memcpy(&dx->ndescs, &w, sizeof(w));
+}
 
 /*
  * Per-ring-slot Tx header region, indexed by the head descriptor (split) or
@@ -194,6 +214,8 @@ void virtqueue_kick(struct virtqueue *vq);
  */
 void *virtqueue_hdr_mem(const struct virtqueue *vq, uint64_t *dev_addr, size_t *len);
 
+/* virtqueue_resume_base(): virtqueue_resume.h (included above). */
+
 /* Split-layout internals (virtqueue_split.c), used by virtqueue.c only. */
 size_t virtqueue_split_ring_size(uint16_t size);
 void virtqueue_split_init(struct virtqueue *vq, void *ring);
@@ -202,6 +224,7 @@ void virtqueue_split_layout(const struct virtqueue *vq, struct virtio_vq_layout 
 int virtqueue_split_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
 			      uint16_t n_out, uint16_t n_in, void *cookie);
 void *virtqueue_split_get_used(struct virtqueue *vq, uint32_t *len);
+int virtqueue_split_resume_base(const struct virtqueue *vq, uint32_t *base);
 
 /* Packed-layout internals (virtqueue_packed.c), used by virtqueue.c only. */
 size_t virtqueue_packed_ring_size(uint16_t size);
@@ -211,8 +234,28 @@ void virtqueue_packed_layout(const struct virtqueue *vq, struct virtio_vq_layout
 int virtqueue_packed_add_chain(struct virtqueue *vq, const struct virtqueue_buf *bufs,
 			       uint16_t n_out, uint16_t n_in, void *cookie);
 void *virtqueue_packed_get_used(struct virtqueue *vq, uint32_t *len);
+int virtqueue_packed_resume_base(struct virtqueue *vq, uint32_t *base);
 
 /* ---- memory ordering (split ring) ---- */
+
+/*
+ * Do SMP barriers order our ring accesses against the device's (weak
+ * barriers: no VIRTIO_F_ORDER_PLATFORM), or are I/O barriers needed?  On x86
+ * rte_io_rmb/rte_io_wmb are compiler barriers and acquire loads / release
+ * stores are plain moves, so both flavours of the per-descriptor helpers
+ * below are the same code: the test is folded away.  The full fences of the
+ * kick checks still follow vq->weak_barriers.
+ */
+static __rte_always_inline bool
+virtqueue_weak(const struct virtqueue *vq)
+{
+#ifdef RTE_ARCH_X86
+	RTE_SET_USED(vq);
+	return true;
+#else
+	return vq->weak_barriers;
+#endif
+}
 
 /*
  * Publish avail->idx after the descriptors and avail->ring entries it covers.
@@ -222,7 +265,7 @@ void *virtqueue_packed_get_used(struct virtqueue *vq, uint32_t *len);
 static __rte_always_inline void
 virtqueue_split_avail_publish(struct virtqueue *vq)
 {
-	if (likely(vq->weak_barriers)) {
+	if (likely(virtqueue_weak(vq))) {
 		__atomic_store_n(&vq->split.avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
 	} else {
 		rte_io_wmb();
@@ -242,7 +285,7 @@ virtqueue_split_used_pending(const struct virtqueue *vq)
 {
 	uint16_t idx;
 
-	if (likely(vq->weak_barriers)) {
+	if (likely(virtqueue_weak(vq))) {
 		idx = __atomic_load_n(&vq->split.used->idx, __ATOMIC_ACQUIRE);
 	} else {
 		idx = *(volatile uint16_t *)&vq->split.used->idx;
@@ -272,27 +315,42 @@ virtqueue_split_kick_needed(const struct virtqueue *vq)
 #define VRING_PACKED_DESC_F_AVAIL_USED	(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED)
 
 /*
- * Has the device marked the descriptor used in lap 'wrap'?  (AVAIL and USED
- * both equal to the wrap counter, 2.8.1; other flag bits are ignored, the
- * device may leave them.)  The acquire load pairs with the device's release
- * store of the flags after id and len (vhost: __atomic_store_n(..flags..,
- * __ATOMIC_RELEASE), or a release fence before a batch of flag stores), so id
- * and len read after a true result are the ones the device wrote.
+ * Has the device marked the descriptor used, in the lap whose AVAIL/USED
+ * bits are used_bits (both set in lap 1, both clear in lap 0; 2.8.1; other
+ * flag bits are ignored, the device may leave them)?  The acquire load
+ * pairs with the device's release store of the flags after id and len
+ * (vhost: __atomic_store_n(..flags.., __ATOMIC_RELEASE), or a release fence
+ * before a batch of flag stores), so id and len read after a true result are
+ * the ones the device wrote.  'weak' is virtqueue_weak(), read once per burst.
  */
 static __rte_always_inline bool
-virtqueue_packed_desc_is_used(const struct virtqueue *vq, const struct vring_packed_desc *d,
-			      uint8_t wrap)
+virtqueue_packed_desc_used_as(const struct vring_packed_desc *d, uint16_t used_bits, bool weak)
 {
 	uint16_t flags;
 
-	if (likely(vq->weak_barriers)) {
+	if (likely(weak)) {
 		flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 	} else {
 		flags = *(const volatile uint16_t *)&d->flags;
 		rte_io_rmb();
 	}
-	return (flags & VRING_PACKED_DESC_F_AVAIL_USED) ==
-	       (wrap ? VRING_PACKED_DESC_F_AVAIL_USED : 0);
+	return (flags & VRING_PACKED_DESC_F_AVAIL_USED) == used_bits;
+}
+
+/* AVAIL/USED bits of a descriptor the device used in lap 'wrap' (0/1). */
+static __rte_always_inline uint16_t
+virtqueue_packed_used_bits(uint8_t wrap)
+{
+	return wrap ? VRING_PACKED_DESC_F_AVAIL_USED : 0;
+}
+
+/* Has the device marked the descriptor used in lap 'wrap'? */
+static __rte_always_inline bool
+virtqueue_packed_desc_is_used(const struct virtqueue *vq, const struct vring_packed_desc *d,
+			      uint8_t wrap)
+{
+	return virtqueue_packed_desc_used_as(d, virtqueue_packed_used_bits(wrap),
+					     virtqueue_weak(vq));
 }
 
 /*
@@ -305,7 +363,7 @@ virtqueue_packed_desc_is_used(const struct virtqueue *vq, const struct vring_pac
 static __rte_always_inline void
 virtqueue_packed_head_publish(struct virtqueue *vq, uint16_t pos, uint16_t flags)
 {
-	if (likely(vq->weak_barriers)) {
+	if (likely(virtqueue_weak(vq))) {
 		__atomic_store_n(&vq->packed.desc[pos].flags, flags, __ATOMIC_RELEASE);
 	} else {
 		rte_io_wmb();

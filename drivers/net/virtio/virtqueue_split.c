@@ -134,3 +134,19 @@ virtqueue_split_get_used(struct virtqueue *vq, uint32_t *len)
 	vq->used_cons_idx++;
 	return cookie;
 }
+
+/*
+ * A split ring resumes at the used index the dead device published: every
+ * avail entry before it was completed (a device that completes in avail
+ * order: DPDK vhost, any device with VIRTIO_F_IN_ORDER), every one from it
+ * on is still the device's, its descriptors untouched by the driver (which
+ * reuses a descriptor only after its used entry).  used->idx moves over
+ * whole batches, so it is the device's true position.  The dead device no
+ * longer writes it; the acquire load pairs with its last release store.
+ */
+int
+virtqueue_split_resume_base(const struct virtqueue *vq, uint32_t *base)
+{
+	*base = __atomic_load_n(&vq->split.used->idx, __ATOMIC_ACQUIRE);
+	return 0;
+}

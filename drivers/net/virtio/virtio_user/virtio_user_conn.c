@@ -13,10 +13,10 @@
  * from it as the state changes, so EAL's registration never has to change,
  * and no callback ever unregisters itself.
  *
- * The datapath keeps running on application lcores throughout: nothing here
- * touches a ring the bursts own.  The vrings stay as they are while the
- * backend is away, and a new backend resumes them where they are
- * (virtio_user_vring_base), or the device asks for a reset.
+ * The datapath keeps running on application lcores throughout.  The vrings
+ * stay as they are while the backend is away, and a new backend resumes them
+ * where the dead one stopped (virtio_user_conn_vring_base); only a ring found
+ * inconsistent (or broken) makes the device ask for a reset.
  */
 
 #include <errno.h>
@@ -30,6 +30,7 @@
 #include <rte_eal_memconfig.h>
 
 #include "../virtio_logs.h"
+#include "../virtqueue_resume.h"
 #include "virtio_user_dev.h"
 
 /* Client reconnect delay: doubles from the first value up to the cap. */
@@ -207,6 +208,29 @@ virtio_user_conn_kick_all(struct virtio_user_dev *dev)
 }
 
 /*
+ * SET_VRING_BASE for vring i of a started device that an earlier backend had:
+ * where the driver's virtqueue says the dead backend stopped
+ * (virtqueue_resume_base: split, its used index; packed, the end of the run
+ * it marked used, completing a chain it left half-reported).  Called before
+ * any message to the new backend, so the ring is nobody's device side.
+ * -ENOTSUP (logged there) when the ring cannot be resumed in place.
+ */
+int
+virtio_user_conn_vring_base(struct virtio_user_dev *dev, uint16_t i, uint32_t *base)
+{
+	struct virtqueue *vq = i < dev->hw.nb_vqs ? dev->hw.vqs[i] : NULL;
+	int ret;
+
+	if (vq == NULL)
+		return -ENOTSUP;
+	ret = virtqueue_resume_base(vq, base);
+	if (ret == -EIO)
+		PMD_DRV_LOG(ERR, "%s: %s: vring %u is broken, it cannot be resumed",
+			    dev->name, dev->cfg.path, i);
+	return ret < 0 ? -ENOTSUP : 0;
+}
+
+/*
  * NEGOTIATING: the same ordered init as the first start -- owner, features
  * (offer re-read and re-checked), then, if the driver has the device
  * started, memory table, vrings resumed in place, queue pairs, status.
@@ -250,9 +274,9 @@ virtio_user_conn_try(struct virtio_user_dev *dev)
 	if (ret == -ENOTSUP) {
 		dev->conn_state = VIRTIO_USER_CONN_NEEDS_RESET;
 		(void)virtio_user_conn_watch(dev);
-		PMD_DRV_LOG(ERR, "%s: %s: backend back, but the packed rings cannot be resumed"
-			    " in place: link stays down until the application resets the port"
-			    " (RTE_ETH_EVENT_INTR_RESET, rte_eth_dev_reset)", dev->name,
+		PMD_DRV_LOG(ERR, "%s: %s: backend back, but a vring cannot be resumed in place"
+			    " (see above): link stays down until the application resets the"
+			    " port (RTE_ETH_EVENT_INTR_RESET, rte_eth_dev_reset)", dev->name,
 			    dev->cfg.path);
 		return;
 	}

@@ -58,29 +58,17 @@ virtio_user_backend_ops_get(enum virtio_user_backend_type type)
  * SET_VRING_BASE for vring i: the next avail entry the device reads.  Fresh
  * rings (never given to a backend since the driver started the device) start
  * at 0; a packed ring also carries its wrap counter in bit 15 (set: the ring
- * starts wrapped).  A split ring given to an earlier backend resumes at the
- * used index that backend published: every entry before it was completed
- * (an in-order device -- DPDK vhost, and any device with VIRTIO_F_IN_ORDER),
- * every one from it on is still the device's, descriptors untouched by the
- * driver.  The dead backend no longer writes used->idx; the acquire load
- * pairs with its release store.  A packed ring has no such index.
+ * starts wrapped).  A ring an earlier backend had resumes where that backend
+ * stopped (virtio_user_conn_vring_base).
  */
 static int
-virtio_user_vring_base(const struct virtio_user_dev *dev, uint16_t i, bool resume,
-		       uint32_t *base)
+virtio_user_vring_base(struct virtio_user_dev *dev, uint16_t i, bool resume, uint32_t *base)
 {
-	const struct virtio_vq_layout *l = &dev->vrings[i];
-	const struct vring_used *used;
-
 	if (!resume || !dev->vrings_handed) {
-		*base = l->packed ? (1u << 15) : 0;
+		*base = dev->vrings[i].packed ? (1u << 15) : 0;
 		return 0;
 	}
-	if (l->packed || !dev->hw.use_va)
-		return -ENOTSUP;
-	used = (const struct vring_used *)(uintptr_t)l->used_addr;
-	*base = __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE);
-	return 0;
+	return virtio_user_conn_vring_base(dev, i, base);
 }
 
 /* Vring hand-over for one vring, in the order the vhost protocol expects. */

@@ -29,7 +29,7 @@
  *   NEGOTIATING --(features and queues still cover what is in use;
  *                  vrings replayed if started)--> RUNNING
  *   NEGOTIATING --(backend offers less than is in use)--> DISCONNECTED
- *   NEGOTIATING --(vrings cannot be resumed in place)--> NEEDS_RESET
+ *   NEGOTIATING --(a vring is broken or inconsistent)--> NEEDS_RESET
  *   NEEDS_RESET --(driver stop + start: fresh rings)--> RUNNING
  *
  * Only RUNNING talks to the backend on behalf of the driver.  The link is up
@@ -40,12 +40,18 @@
  * intr_conf.lsc); Rx bursts return 0; Tx bursts queue into the ring until it
  * is full, then return 0 (nothing is dropped by the driver); dev_start and
  * dev_stop succeed without a backend.  On RUNNING again the rings resume
- * where the driver is: split rings from the used index the last backend
- * published, so buffers it had taken but not completed are processed again
- * (a packet may be sent twice, never corrupted).  A ring that cannot be
- * resumed (packed layout after traffic) leads to NEEDS_RESET and an
- * RTE_ETH_EVENT_INTR_RESET event: the application stops its bursts on the
- * port, calls rte_eth_dev_reset(), configures and starts it again.
+ * by themselves where the last backend stopped (virtqueue_resume_base):
+ * split rings from the used index it published, packed rings from the end
+ * of the run of descriptors it marked used.  Buffers it had taken but not
+ * completed are processed again (a Tx packet may be sent twice, never
+ * corrupted); a packed chain it left half-reported (a later one marked used
+ * before it, as DPDK vhost does within a burst) is completed with length 0:
+ * that Tx packet counts as sent, that Rx buffer and the ones after it are
+ * dropped and counted as errors.  Only a ring found inconsistent with what
+ * the driver posted (it is marked broken), or broken already, leads to
+ * NEEDS_RESET and an RTE_ETH_EVENT_INTR_RESET event: the application stops
+ * its bursts on the port, calls rte_eth_dev_reset(), configures and starts
+ * it again.
  */
 enum virtio_user_conn_state {
 	VIRTIO_USER_CONN_DISCONNECTED,
@@ -127,6 +133,8 @@ unsigned int virtio_user_dev_intr_process(struct virtio_user_dev *dev);
 /* ---- internal to the device model files ---- */
 int virtio_user_conn_init(struct virtio_user_dev *dev);
 void virtio_user_conn_uninit(struct virtio_user_dev *dev);
+/* SET_VRING_BASE of a started vring a dead backend had; -ENOTSUP: cannot resume. */
+int virtio_user_conn_vring_base(struct virtio_user_dev *dev, uint16_t i, uint32_t *base);
 /* With the memory read lock and mutex held: hand the vrings to the backend. */
 int virtio_user_dev_backend_start(struct virtio_user_dev *dev, bool resume);
 int virtio_user_dev_features_init(struct virtio_user_dev *dev);
