@@ -46,6 +46,7 @@ static const struct vuf_num_opt vuf_num_opts[] = {
 	VUF_NUM("port", 0, RTE_MAX_ETHPORTS - 1, port),
 	VUF_NUM("rxd", 0, 32768, nb_rxd),
 	VUF_NUM("txd", 0, 32768, nb_txd),
+	VUF_NUM("window", 0, UINT32_MAX, window),
 };
 
 const char *
@@ -62,6 +63,7 @@ vuf_usage(void)
 		"  [--count N] [--size S[,S...]] [--segs K] [--burst B] [--queues N]\n"
 		"  [--mbuf-size BYTES] [--pool-size N] [--timeout SEC] [--stall-ms MS]\n"
 		"  [--linger-ms MS] [--port ID] [--rxd N] [--txd N] [--pool-check close|stop]\n"
+		"  [--window N]  (gen-verify against an echo: at most N own packets in flight)\n"
 		"  [--expect-driver PATH]\n");
 }
 

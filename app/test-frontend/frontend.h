@@ -36,6 +36,13 @@ struct vuf_config {
 	unsigned int timeout_s;
 	unsigned int stall_ms;
 	unsigned int linger_ms;
+	/*
+	 * gen-verify against a peer that echoes: at most this many of our
+	 * packets sent and not yet back (0: no limit).  Keeps a stalled run
+	 * within what the rings hold, so a slow lcore cannot make an echo peer
+	 * drop; the rings, not the generator, are what the test measures.
+	 */
+	uint32_t window;
 	const char *expect_driver; /* path of the shared object that must serve the port */
 };
 

@@ -117,7 +117,8 @@ vuf_gen_fill(struct vuf_state *st, uint16_t qid, uint64_t now)
 	struct rte_mbuf *m;
 	int err = 0;
 
-	while (q->nb_pend < c->burst && q->gen_seq < c->count) {
+	while (q->nb_pend < c->burst && q->gen_seq < c->count &&
+	       (c->window == 0 || q->gen_seq - q->rx < c->window)) {
 		m = vu_pkt_build(st->mp, (uint16_t)(VU_GEN_FRONTEND | qid), (uint32_t)q->gen_seq,
 				 c->sizes[q->gen_seq % c->nb_sizes], c->segs, &err);
 		if (m == NULL)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -32,6 +33,7 @@
 #include <rte_mempool.h>
 #include <rte_pause.h>
 #include <rte_vhost.h>
+#include <linux/virtio_config.h>
 
 #include "vu_pkt.h"
 
@@ -68,6 +70,9 @@ struct vub_config {
 	unsigned int linger_ms;
 	unsigned int pool_size;
 	unsigned int mbuf_size;
+	bool kick_driven;      /* touch a queue pair only after a kick on one of its vrings */
+	bool drop_full;        /* drop what the guest's Rx vring cannot take at once */
+	unsigned int batch;    /* gen-verify: send this many, wait for all back (0: no wait) */
 };
 
 /*
@@ -93,6 +98,8 @@ struct vub_queue {
 	int pend_vid;                   /* owner of pend[]: vid and conn_gen */
 	uint32_t pend_gen;
 	uint64_t last_progress_ns;
+	bool kick_work;                 /* kick-driven: the last pass moved packets, go on */
+	uint64_t batch_end;             /* --batch: gen_seq at which the current batch ends */
 };
 
 struct vub_state {
@@ -125,12 +132,17 @@ vub_cb_new_device(int vid)
 	struct vub_dev *d;
 	char ifname[256] = "";
 	uint64_t features = 0;
+	uint16_t i;
 
 	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE)
 		return -1;
 	d = &vub_devs[vid];
 	rte_vhost_get_ifname(vid, ifname, sizeof(ifname));
 	rte_vhost_get_negotiated_features(vid, &features);
+	/* Kick-driven: the driver must kick after every publish (no NO_NOTIFY hint). */
+	for (i = 0; vub.cfg.kick_driven && i < rte_vhost_get_vring_num(vid); i++)
+		if (rte_vhost_enable_guest_notification(vid, i, 1) != 0)
+			printf("VU-BACKEND warning: vring %u: cannot enable notifications\n", i);
 	__atomic_add_fetch(&d->conn_gen, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&vub.devices, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&vub.max_vid, __ATOMIC_RELAXED) <= vid)
@@ -245,6 +257,73 @@ vub_pend_drop(struct vub_queue *q)
 	q->pend_off = 0;
 }
 
+static uint64_t vub_rx_ours(const struct vub_queue *q);
+
+/*
+ * Buffers the guest's Rx vring 'vring' offers the device now.  Split: avail
+ * index minus the device's.  Packed: available descriptors from the device's
+ * position, one per buffer (Rx buffers of the drivers under test are single
+ * descriptors); the acquire load pairs with the driver's release of the flags.
+ */
+static unsigned int
+vub_rx_avail(int vid, uint16_t vring)
+{
+	const uint16_t avail = 1u << VRING_PACKED_DESC_F_AVAIL;
+	const uint16_t used = 1u << VRING_PACKED_DESC_F_USED;
+	uint16_t last_avail, last_used, pos, flags;
+	struct rte_vhost_vring vr;
+	uint64_t features = 0;
+	unsigned int n = 0;
+	bool wrap;
+
+	rte_vhost_get_negotiated_features(vid, &features);
+	if (!(features & (1ULL << VIRTIO_F_RING_PACKED)))
+		return rte_vhost_avail_entries(vid, vring);
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.size == 0 ||
+	    rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used) != 0)
+		return 0;
+	wrap = last_avail >> 15;
+	pos = (last_avail & 0x7fff) % vr.size;
+	for (; n < vr.size; n++) {
+		flags = __atomic_load_n(&vr.desc_packed[pos].flags, __ATOMIC_ACQUIRE);
+		if (!!(flags & avail) != wrap || !!(flags & used) == wrap)
+			break;
+		if (++pos == vr.size) {
+			pos = 0;
+			wrap = !wrap;
+		}
+	}
+	return n;
+}
+
+/*
+ * --batch: generate up to the batch end; the next batch once all came back
+ * or were dropped.  By then the driver has taken every packet of the batch
+ * off its Rx vring and sent it back: it must offer a whole batch of buffers
+ * again (the stock driver re-posts each buffer in the burst that took it).
+ */
+static bool
+vub_batch_open(unsigned int qp, int vid)
+{
+	struct vub_queue *q = &vub.q[qp];
+	unsigned int offered;
+	char why[128];
+
+	if (vub.cfg.batch == 0 || q->gen_seq < q->batch_end)
+		return true;
+	if (q->gen_seq != q->tx_dropped + vub_rx_ours(q))
+		return false;
+	offered = vub_rx_avail(vid, 2 * qp);
+	if (offered < vub.cfg.batch) {
+		snprintf(why, sizeof(why), "Rx vring offers %u buffers at seq %" PRIu64
+			 ", the batch needs %u", offered, q->gen_seq, vub.cfg.batch);
+		q->rx_bad++;
+		vub_report_bad(qp, "rx-ring", why);
+	}
+	q->batch_end = q->gen_seq + vub.cfg.batch;
+	return true;
+}
+
 /* Fill pend[] with the next generated packets of queue pair qp. */
 static void
 vub_gen_fill(unsigned int qp, int vid, uint32_t conn_gen)
@@ -256,7 +335,7 @@ vub_gen_fill(unsigned int qp, int vid, uint32_t conn_gen)
 
 	q->nb_pend = 0;
 	q->pend_off = 0;
-	while (q->nb_pend < VUB_BURST && q->gen_seq < c->count) {
+	while (q->nb_pend < VUB_BURST && q->gen_seq < c->count && vub_batch_open(qp, vid)) {
 		m = vu_pkt_build(vub.mp, (uint16_t)(VU_GEN_BACKEND | qp), (uint32_t)q->gen_seq,
 				 c->sizes[q->gen_seq % c->nb_sizes], c->segs, &err);
 		if (m == NULL)
@@ -281,7 +360,9 @@ vub_pend_flush(unsigned int qp, int vid, uint64_t now)
 		rte_pktmbuf_free(q->pend[q->pend_off + i]);
 	q->pend_off += n;
 	q->tx += n;
-	if (n > 0)
+	if (vub.cfg.drop_full && q->pend_off < q->nb_pend)
+		vub_pend_drop(q);	/* a NIC (vdpa_sim) drops what finds no Rx buffer */
+	else if (n > 0)
 		q->last_progress_ns = now;
 	else if (now - q->last_progress_ns > (uint64_t)vub.cfg.stall_ms * 1000000u)
 		vub_pend_drop(q);
@@ -312,9 +393,10 @@ vub_qp_poll(struct vub_dev *d, int vid, uint32_t conn_gen, unsigned int qp, uint
 	/*
 	 * By default a queue pair generates only after receiving on it: a frontend
 	 * may discard what its Rx ring holds when it starts (DPDK's virtio does).
+	 * Kick-driven, the pass runs after a kick: the driver has posted buffers.
 	 */
 	if (q->nb_pend == 0 && rx_on && c->mode == VUB_GEN_VERIFY && q->gen_seq < c->count &&
-	    (c->gen_now || q->rx > 0)) {
+	    (c->gen_now || c->kick_driven || q->rx > 0)) {
 		vub_gen_fill(qp, vid, conn_gen);
 		q->last_progress_ns = now;
 	}
@@ -343,11 +425,65 @@ vub_qp_poll(struct vub_dev *d, int vid, uint32_t conn_gen, unsigned int qp, uint
 	}
 }
 
+/* Kick-driven: consume the pending kicks of vring 'vring' of vid; true if there were any. */
+static bool
+vub_kick_take(int vid, uint16_t vring)
+{
+	struct rte_vhost_vring vr;
+	struct pollfd pfd;
+	uint64_t v;
+
+	if (rte_vhost_get_vhost_vring(vid, vring, &vr) != 0 || vr.kickfd < 0)
+		return false;
+	pfd = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+		return false;
+	return read(vr.kickfd, &v, sizeof(v)) == (ssize_t)sizeof(v);
+}
+
+/*
+ * Kick-driven device, as vdpa_sim_net: a queue pair is looked at only after
+ * a kick on one of its vrings, and again for as long as a pass moves packets
+ * (the device reschedules itself); then it waits for the next kick.  A kick
+ * is consumed before the pass, so one that arrives during it is not lost.
+ */
+static bool
+vub_qp_poll_kicked(struct vub_dev *d, int vid, uint32_t conn_gen, unsigned int qp, uint64_t now)
+{
+	struct vub_queue *q = &vub.q[qp];
+	uint64_t before = q->rx + q->tx + q->tx_dropped + q->gen_seq;
+	bool kicked;
+
+	kicked = vub_kick_take(vid, 2 * qp);
+	kicked |= vub_kick_take(vid, 2 * qp + 1);
+	if (!kicked && !q->kick_work)
+		return false;
+	vub_qp_poll(d, vid, conn_gen, qp, now);
+	q->kick_work = q->rx + q->tx + q->tx_dropped + q->gen_seq != before;
+	return q->kick_work;
+}
+
+/* Kick-driven and idle: sleep until a kick on any vring of vid, at most timeout_ms. */
+static void
+vub_kick_wait(int vid, int timeout_ms)
+{
+	struct pollfd fds[VUB_MAX_VRING];
+	struct rte_vhost_vring vr;
+	uint16_t i, n = 0, nr = RTE_MIN(rte_vhost_get_vring_num(vid), VUB_MAX_VRING);
+
+	for (i = 0; i < nr; i++)
+		if (rte_vhost_get_vhost_vring(vid, i, &vr) == 0 && vr.kickfd >= 0)
+			fds[n++] = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
+	if (n > 0)
+		(void)poll(fds, n, timeout_ms);
+}
+
 static void
 vub_poll_all(uint64_t now)
 {
 	int vid, max_vid = __atomic_load_n(&vub.max_vid, __ATOMIC_RELAXED);
 	unsigned int qp, nr_qp;
+	bool busy;
 
 	for (vid = 0; vid < max_vid; vid++) {
 		struct vub_dev *d = &vub_devs[vid];
@@ -366,8 +502,16 @@ vub_poll_all(uint64_t now)
 			d->poll_gen = conn_gen;
 		}
 		nr_qp = RTE_MIN(rte_vhost_get_vring_num(vid) / 2u, VUB_MAX_QP);
-		for (qp = 0; qp < nr_qp; qp++)
-			vub_qp_poll(d, vid, conn_gen, qp, now);
+		busy = false;
+		for (qp = 0; qp < nr_qp; qp++) {
+			if (!vub.cfg.kick_driven)
+				vub_qp_poll(d, vid, conn_gen, qp, now);
+			else
+				busy |= vub_qp_poll_kicked(d, vid, conn_gen, qp, now);
+		}
+		/* One device at a time in kick-driven tests: wait on its kicks. */
+		if (vub.cfg.kick_driven && !busy)
+			vub_kick_wait(vid, 10);
 		__atomic_store_n(&d->busy, 0, __ATOMIC_RELEASE);
 	}
 }
@@ -470,10 +614,14 @@ vub_usage(const char *prog)
 		"  [--mode echo|verify|gen-verify|sink] [--check] [--count N] [--size S[,S...]]\n"
 		"  [--segs K] [--gen-now] [--foreign-ok] [--disable-features HEXMASK]\n"
 		"  [--timeout SEC] [--stall-ms MS] [--linger-ms MS] [--pool-size N]\n"
-		"  [--mbuf-size BYTES]\n"
+		"  [--mbuf-size BYTES] [--kick-driven] [--drop-full] [--batch N]\n"
 		"modes: echo loops Tx back to Rx (--check: verify too); verify checks what\n"
 		"  arrives; sink only counts; gen-verify also sends --count packets per queue\n"
-		"  pair (after the first packet received there, unless --gen-now)\n", prog);
+		"  pair (after the first packet received there, unless --gen-now)\n"
+		"--kick-driven: a queue pair is served only after the driver kicks it (as\n"
+		"  vdpa_sim_net); --drop-full: what the Rx vring cannot take is dropped, not\n"
+		"  retried (as a NIC); --batch N: gen-verify sends N packets, then waits\n"
+		"  until all came back before the next N\n", prog);
 }
 
 /* Option table: every option, its kind, bounds and destination field. */
@@ -496,6 +644,8 @@ static const struct vub_opt vub_opts[] = {
 	{ "check", VUB_OPT_FLAG, 0, 0, VUB_FIELD(check_echo) },
 	{ "gen-now", VUB_OPT_FLAG, 0, 0, VUB_FIELD(gen_now) },
 	{ "foreign-ok", VUB_OPT_FLAG, 0, 0, VUB_FIELD(foreign_ok) },
+	{ "kick-driven", VUB_OPT_FLAG, 0, 0, VUB_FIELD(kick_driven) },
+	{ "drop-full", VUB_OPT_FLAG, 0, 0, VUB_FIELD(drop_full) },
 	{ "mode", VUB_OPT_MODE, 0, 0, VUB_FIELD(mode) },
 	{ "size", VUB_OPT_SIZES, 0, 0, VUB_FIELD(sizes) },
 	{ "queues", VUB_OPT_NUM, 1, VUB_MAX_QP, VUB_FIELD(queues) },
@@ -507,6 +657,7 @@ static const struct vub_opt vub_opts[] = {
 	{ "linger-ms", VUB_OPT_NUM, 0, 3600000, VUB_FIELD(linger_ms) },
 	{ "pool-size", VUB_OPT_NUM, 1024, 1u << 22, VUB_FIELD(pool_size) },
 	{ "mbuf-size", VUB_OPT_NUM, RTE_PKTMBUF_HEADROOM + 64, UINT16_MAX, VUB_FIELD(mbuf_size) },
+	{ "batch", VUB_OPT_NUM, 0, UINT32_MAX, VUB_FIELD(batch) },
 };
 
 static int

@@ -33,7 +33,7 @@ vu_start fe "$VU_FRONTEND" "${VU_EAL[@]}" "${VU_DRIVER_ARGS[@]}" \
 	--log-level='pmd.net.virtio.*:info' \
 	--vdev "net_virtio_user0,path=$SOCK,queues=$N,$(ring_devargs "$RING")" \
 	-- --mode gen-verify --queues "$N" --count "$COUNT" --size 64,1518 \
-	--pool-size 32768 --timeout 60
+	--pool-size 32768 --window 32 --timeout 60
 vu_wait_exit fe 90
 tp_run vh stop
 vu_send vh quit
