@@ -113,25 +113,6 @@ vhost_kernel_destroy(struct virtio_user_dev *dev)
 	return 0;
 }
 
-static int
-vhost_kernel_vhost_open(const struct virtio_user_dev *dev)
-{
-	const char *hint = "";
-	int fd, err;
-
-	fd = open(dev->cfg.path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	err = errno;
-	if (err == ENOENT || err == ENODEV || err == ENXIO)
-		hint = " (is the vhost_net module loaded?)";
-	else if (err == EACCES || err == EPERM)
-		hint = " (needs read-write access to the device: root, or its group)";
-	PMD_INIT_LOG(ERR, "%s: vhost-kernel: cannot open %s: %s%s", dev->name, dev->cfg.path,
-		     strerror(err), hint);
-	return -err;
-}
-
 /* One vhost-net fd and one tap queue per pair; the tap per cfg.iface. */
 static int
 vhost_kernel_fds_open(struct virtio_user_dev *dev, struct vhost_kernel_data *data)
@@ -140,7 +121,8 @@ vhost_kernel_fds_open(struct virtio_user_dev *dev, struct vhost_kernel_data *dat
 	uint16_t i;
 
 	for (i = 0; i < data->nb_pairs; i++) {
-		data->vhostfds[i] = vhost_kernel_vhost_open(dev);
+		data->vhostfds[i] = vhost_kernel_dev_open(dev, "vhost-kernel",
+							   " (is the vhost_net module loaded?)");
 		if (data->vhostfds[i] < 0)
 			return data->vhostfds[i];
 		data->tapfds[i] = vhost_kernel_tap_open(dev, name, data->nb_pairs, &data->tap);

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -100,4 +101,26 @@ vhost_kernel_ioctl(const struct virtio_user_dev *dev, const char *file, int fd,
 	if (ret < 0)
 		vhost_kernel_ioctl_log(dev, file, req, ret, NULL);
 	return ret;
+}
+
+int
+vhost_kernel_dev_open(const struct virtio_user_dev *dev, const char *backend,
+		      const char *nodev_hint)
+{
+	const char *hint = "";
+	int fd, err;
+
+	fd = open(dev->cfg.path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (err == ENOENT || err == ENODEV || err == ENXIO)
+		hint = nodev_hint;
+	else if (err == EACCES || err == EPERM)
+		hint = " (needs read-write access to the device: root, or its owner or group)";
+	else if (err == EBUSY)
+		hint = " (another process has the device open)";
+	PMD_INIT_LOG(ERR, "%s: %s: cannot open %s: %s%s", dev->name, backend, dev->cfg.path,
+		     strerror(err), hint);
+	return -err;
 }

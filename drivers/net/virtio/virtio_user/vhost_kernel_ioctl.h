@@ -33,4 +33,13 @@ void vhost_kernel_ioctl_log(const struct virtio_user_dev *dev, const char *file,
 int vhost_kernel_ioctl(const struct virtio_user_dev *dev, const char *file, int fd,
 		       unsigned long req, void *arg);
 
+/*
+ * Open dev->cfg.path read-write for 'backend' ("vhost-kernel", "vhost-vdpa").
+ * Returns the fd, or a negative errno after one line that says why, with the
+ * backend's hint for a missing device (ENOENT/ENODEV/ENXIO) and a common one
+ * for permission (EACCES/EPERM) and a device already in use (EBUSY).
+ */
+int vhost_kernel_dev_open(const struct virtio_user_dev *dev, const char *backend,
+			  const char *nodev_hint);
+
 #endif /* VIRTIO_USER_VHOST_KERNEL_IOCTL_H */

@@ -99,27 +99,6 @@ vhost_vdpa_destroy(struct virtio_user_dev *dev)
 	return 0;
 }
 
-static int
-vhost_vdpa_open(struct virtio_user_dev *dev)
-{
-	const char *hint = "";
-	int fd, err;
-
-	fd = open(dev->cfg.path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	err = errno;
-	if (err == ENOENT || err == ENODEV || err == ENXIO)
-		hint = " (no such vDPA device: see `vdpa dev show`)";
-	else if (err == EACCES || err == EPERM)
-		hint = " (needs read-write access to the device: root, or chown/chmod it)";
-	else if (err == EBUSY)
-		hint = " (another process has the device open)";
-	PMD_INIT_LOG(ERR, "%s: vhost-vdpa: cannot open %s: %s%s", dev->name, dev->cfg.path,
-		     strerror(err), hint);
-	return -err;
-}
-
 /* The device must be a network device whose vrings can hold queue_size entries. */
 static int
 vhost_vdpa_device_check(struct virtio_user_dev *dev, struct vhost_vdpa_data *data)
@@ -170,7 +149,8 @@ vhost_vdpa_setup(struct virtio_user_dev *dev)
 		ret = -ENOTSUP;
 		goto fail;
 	}
-	ret = vhost_vdpa_open(dev);
+	ret = vhost_kernel_dev_open(dev, "vhost-vdpa",
+				    " (no such vDPA device: see `vdpa dev show`)");
 	if (ret < 0)
 		goto fail;
 	data->fd = ret;
