@@ -28,22 +28,13 @@
 #include <rte_malloc.h>
 #include <ethdev_driver.h>
 
+#include "test_harness.h"
 #include "virtio.h"
 #include "virtio_cvq.h"
 #include "virtio_ring.h"
 #include "virtqueue.h"
 #include "virtio_user/virtio_user_cvq.h"
 
-static unsigned int failures;
-static unsigned int checks;
-
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s\n", __func__, __LINE__, #cond); \
-	} \
-} while (0)
 
 #define ALL_CTRL (VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX) | \
 		  VIRTIO_BIT(VIRTIO_NET_F_CTRL_VLAN) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
@@ -719,16 +710,11 @@ test_xstats_names(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-shconf", "--file-prefix", "cvqtest", "--no-huge",
-			"-m", "64", "--no-pci", "--no-telemetry", "-l", "0",
-			"--log-level", "pmd.net.virtio.*:debug", NULL };
 	const uint64_t packed = VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 
 	RTE_SET_USED(argc);
-	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		printf("EAL init failed\n");
+	if (th_eal_init(argv[0], "cvqtest", "pmd.net.virtio.*:debug") < 0)
 		return 1;
-	}
 	arena = rte_zmalloc("cvqtest_arena", ARENA_SIZE, 64);
 	if (arena == NULL) {
 		printf("out of DPDK memory\n");
@@ -747,7 +733,5 @@ main(int argc, char **argv)
 	test_drv_slow(0);
 	test_drv_slow(packed);
 	rte_free(arena);
-	rte_eal_cleanup();
-	printf("%s: %u checks, %u failed\n", failures ? "FAIL" : "PASS", checks, failures);
-	return failures ? 1 : 0;
+	return th_finish();
 }

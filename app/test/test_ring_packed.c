@@ -27,6 +27,7 @@
 #include <rte_mempool.h>
 #include <ethdev_driver.h>
 
+#include "test_harness.h"
 #include "virtio.h"
 #include "virtio_logs.h"
 #include "virtio_ring.h"
@@ -42,16 +43,6 @@ RTE_LOG_REGISTER(virtio_logtype_driver, pmd.net.virtio.driver, NOTICE);
 #define AU		(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED)
 
 static bool use_va = true;
-static unsigned int failures;
-static unsigned int checks;
-
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s\n", __func__, __LINE__, #cond); \
-	} \
-} while (0)
 
 /* ---- the device side ---- */
 
@@ -956,23 +947,17 @@ test_tx_hostile(enum hostile what, uint64_t features)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-shconf", "--file-prefix", "ringtest-packed", "--no-huge",
-			"-m", "64", "--no-pci", "--no-telemetry",
-			"-l", "0", "--log-level", "pmd.net.virtio.*:info", NULL };
 	const uint64_t v1 = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	const uint64_t mrg = VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
 	const uint64_t ino = VIRTIO_BIT(VIRTIO_F_IN_ORDER);
 	const uint64_t ind = VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 	static const uint16_t sizes[] = { 256, 255, 7 };
-	char rundir[PATH_MAX];
 	unsigned int s;
 	enum hostile w;
 
 	RTE_SET_USED(argc);
-	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		printf("EAL init failed\n");
+	if (th_eal_init(argv[0], "ringtest-packed", "pmd.net.virtio.*:info") < 0)
 		return 1;
-	}
 	if (rte_pktmbuf_pool_create("ringtest", POOL_SIZE, 0, 0, DATA_ROOM, SOCKET_ID_ANY) ==
 	    NULL) {
 		printf("pool creation failed\n");
@@ -1026,9 +1011,5 @@ main(int argc, char **argv)
 	test_tx_hostile(H_STALE, v1 | ino);
 	test_tx_hostile(H_NBUF_ENDLESS, v1 | ino);
 
-	printf("%u checks, %u failures\n", checks, failures);
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(rundir);	/* --no-shconf leaves it empty */
-	return failures == 0 ? 0 : 1;
+	return th_finish();
 }

@@ -31,6 +31,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "test_harness.h"
 #include "virtio.h"
 #include "virtio_logs.h"
 #include "virtio_ring.h"
@@ -46,16 +47,6 @@ RTE_LOG_REGISTER(virtio_logtype_driver, pmd.net.virtio.driver, NOTICE);
 #define AU		(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED)
 #define FRAME_LEN	200u
 
-static unsigned int failures;
-static unsigned int checks;
-
-#define CHECK(cond) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: %s\n", __func__, __LINE__, #cond); \
-	} \
-} while (0)
 
 /* ---- device side ---- */
 
@@ -586,22 +577,16 @@ test_fresh(uint64_t features)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-shconf", "--no-huge", "--file-prefix", "ring-resume",
-			"-m", "64", "--no-pci", "--no-telemetry", "-l", "0",
-			"--log-level", "pmd.net.virtio.*:info", NULL };
 	const uint64_t pk = VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	const uint64_t ino = VIRTIO_BIT(VIRTIO_F_IN_ORDER);
 	const uint64_t mrg = VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
 	const uint64_t ind = VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 	static const uint16_t sizes[] = { 256, 13 };
-	char rundir[PATH_MAX];
 	unsigned int s, laps;
 
 	RTE_SET_USED(argc);
-	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
-		printf("EAL init failed\n");
+	if (th_eal_init(argv[0], "ring-resume", "pmd.net.virtio.*:info") < 0)
 		return 1;
-	}
 	if (rte_pktmbuf_pool_create("resumetest", POOL_SIZE, 0, 0, DATA_ROOM,
 				    SOCKET_ID_ANY) == NULL) {
 		printf("pool creation failed\n");
@@ -636,9 +621,5 @@ main(int argc, char **argv)
 	test_rx_stress(pk, 256, 3000);
 	test_rx_stress(pk | ino | mrg, 64, 3000);
 
-	printf("%u checks, %u failures\n", checks, failures);
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(rundir);
-	return failures == 0 ? 0 : 1;
+	return th_finish();
 }
