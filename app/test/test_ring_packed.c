@@ -28,6 +28,7 @@
 #include <ethdev_driver.h>
 
 #include "test_harness.h"
+#include "test_port.h"
 #include "virtio.h"
 #include "virtio_logs.h"
 #include "virtio_ring.h"
@@ -240,12 +241,7 @@ fdev_rx_frame(struct fdev *d, const uint8_t *frame, uint32_t len, bool mrg, int 
 /* ---- the driver side harness ---- */
 
 struct harness {
-	struct virtio_hw hw;
-	struct rte_eth_dev dev;
-	struct rte_eth_dev_data data;
-	void *rxqs[1];
-	void *txqs[1];
-	struct rte_mempool *mp;
+	struct th_port p;
 	struct fdev rxd, txd;
 	uint16_t size;
 	unsigned int kicks;
@@ -268,64 +264,53 @@ static const struct virtio_ops fake_ops = {
 static struct virtqueue *
 h_rxvq(struct harness *h)
 {
-	return h->hw.vqs[VIRTIO_RXQ_VQ(0)];
+	return h->p.hw.vqs[VIRTIO_RXQ_VQ(0)];
 }
 
 static struct virtqueue *
 h_txvq(struct harness *h)
 {
-	return h->hw.vqs[VIRTIO_TXQ_VQ(0)];
+	return h->p.hw.vqs[VIRTIO_TXQ_VQ(0)];
 }
 
+/* The port's configuration: packed rings of 'size' entries. */
+static struct th_port_cfg
+h_cfg(uint64_t features, uint16_t size, uint16_t rx_desc, uint16_t tx_desc)
+{
+	const struct th_port_cfg cfg = {
+		.ops = &fake_ops, .name = "ringtest",
+		.features = features | VIRTIO_BIT(VIRTIO_F_RING_PACKED),
+		.hdr_size = HDR_SIZE, .size = size, .rx_desc = rx_desc, .tx_desc = tx_desc,
+		.use_va = use_va, .rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER,
+	};
+
+	return cfg;
+}
+
+/* The hw alone, for tests that create their own virtqueues. */
 static void
 h_hw_init(struct harness *h, uint64_t features)
 {
-	static struct virtqueue *vqs[3];
+	const struct th_port_cfg cfg = h_cfg(features, 0, 0, 0);
 
 	memset(h, 0, sizeof(*h));
 	cur = h;
-	h->mp = rte_mempool_lookup("ringtest");
-	h->hw.ops = &fake_ops;
-	h->hw.vqs = vqs;
-	h->hw.nb_vqs = 3;
-	h->hw.guest_features = features | VIRTIO_BIT(VIRTIO_F_RING_PACKED);
-	h->hw.vtnet_hdr_size = HDR_SIZE;
-	h->hw.max_queue_pairs = 1;
-	h->hw.use_va = use_va;
-	h->hw.weak_barriers = true;
-	h->hw.max_rx_pkt_len = 1518;
-	h->hw.rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	th_port_init(&h->p, &cfg);
 }
 
 static int
 h_setup(struct harness *h, uint64_t features, uint16_t size, uint16_t rx_desc, uint16_t tx_desc)
 {
-	struct rte_eth_rxconf rxc = { .rx_free_thresh = 0 };
-	struct rte_eth_txconf txc = { .tx_free_thresh = 0 };
+	const struct th_port_cfg cfg = h_cfg(features, size, rx_desc, tx_desc);
 	int ret;
 
-	h_hw_init(h, features);
+	memset(h, 0, sizeof(*h));
+	cur = h;
 	h->size = size;
-	h->dev.data = &h->data;
-	h->data.dev_private = &h->hw;
-	h->data.rx_queues = h->rxqs;
-	h->data.tx_queues = h->txqs;
-	h->data.nb_rx_queues = 1;
-	h->data.nb_tx_queues = 1;
-	snprintf(h->data.name, sizeof(h->data.name), "ringtest");
-
-	ret = virtqueue_create(&h->hw, 0, size, SOCKET_ID_ANY, &h->hw.vqs[0]);
-	if (ret == 0)
-		ret = virtqueue_create(&h->hw, 1, size, SOCKET_ID_ANY, &h->hw.vqs[1]);
-	if (ret == 0)
-		ret = virtio_dev_rx_queue_setup(&h->dev, 0, rx_desc, 0, &rxc, h->mp);
-	if (ret == 0)
-		ret = virtio_dev_tx_queue_setup(&h->dev, 0, tx_desc, 0, &txc);
-	if (ret == 0)
-		ret = virtio_dev_rxtx_start(&h->dev);
+	ret = th_port_setup(&h->p, &cfg);
 	if (ret == 0) {
-		fdev_bind(&h->rxd, h->hw.vqs[0]);
-		fdev_bind(&h->txd, h->hw.vqs[1]);
+		fdev_bind(&h->rxd, h->p.vqs[0]);
+		fdev_bind(&h->txd, h->p.vqs[1]);
 	}
 	return ret;
 }
@@ -333,13 +318,7 @@ h_setup(struct harness *h, uint64_t features, uint16_t size, uint16_t rx_desc, u
 static void
 h_teardown(struct harness *h)
 {
-	virtio_dev_rxtx_stop(&h->dev);
-	CHECK(rte_mempool_avail_count(h->mp) == POOL_SIZE);
-	virtio_dev_rx_queue_release(&h->dev, 0);
-	virtio_dev_tx_queue_release(&h->dev, 0);
-	virtqueue_destroy(h->hw.vqs[0]);
-	virtqueue_destroy(h->hw.vqs[1]);
-	h->hw.vqs[0] = h->hw.vqs[1] = NULL;
+	th_port_teardown(&h->p, POOL_SIZE);
 }
 
 static void
@@ -380,16 +359,16 @@ test_sizes(void)
 	struct harness h;
 
 	h_hw_init(&h, VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	CHECK(virtqueue_create(&h.hw, 0, 0, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
-	CHECK(virtqueue_create(&h.hw, 0, 32769, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
-	CHECK(virtqueue_create(&h.hw, 0, 65535, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
-	CHECK(virtqueue_create(&h.hw, 0, 32768, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 0, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 32769, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 65535, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 32768, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
 	virtqueue_destroy(vq);
 	vq = NULL;
-	CHECK(virtqueue_create(&h.hw, 0, 1, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 1, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
 	virtqueue_destroy(vq);
 	vq = NULL;
-	CHECK(virtqueue_create(&h.hw, 0, 255, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 255, SOCKET_ID_ANY, &vq) == 0 && vq != NULL);
 	if (vq != NULL) {
 		virtqueue_get_layout(vq, &l);
 		CHECK(l.packed && l.size == 255);
@@ -401,9 +380,9 @@ test_sizes(void)
 		virtqueue_destroy(vq);
 	}
 	/* Split keeps its power-of-two rule. */
-	h.hw.guest_features &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+	h.p.hw.guest_features &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	vq = NULL;
-	CHECK(virtqueue_create(&h.hw, 0, 255, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
+	CHECK(virtqueue_create(&h.p.hw, 0, 255, SOCKET_ID_ANY, &vq) == -EINVAL && vq == NULL);
 }
 
 /* ---- functional cases ---- */
@@ -429,7 +408,7 @@ test_rx(uint64_t features, uint16_t size)
 		CHECK(fdev_rx_frame(&h.rxd, frame, lens[i], mrg, -1) == 1);
 	}
 	nb = i;
-	n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 	CHECK(n == nb);
 	for (i = 0; i < n; i++) {
 		make_frame(frame, lens[i], (uint8_t)i, i == 3);
@@ -437,14 +416,14 @@ test_rx(uint64_t features, uint16_t size)
 		CHECK(pkts[i]->nb_segs == 1 && pkts[i]->port == 0);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
-	st = virtio_rxq_stats(h.rxqs[0]);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
 	CHECK(st->packets == nb && st->errors == 0);
 
 	if (mrg && size >= 5) {
 		/* A 9000-byte jumbo across 2 KB buffers: one 5-segment mbuf. */
 		make_frame(frame, 9000, 9, false);
 		CHECK(fdev_rx_frame(&h.rxd, frame, 9000, true, -1) == 5);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1);
 		if (n == 1) {
 			CHECK(pkts[0]->nb_segs == 5);
@@ -457,7 +436,7 @@ test_rx(uint64_t features, uint16_t size)
 	for (i = 0; i < rounds; i++) {
 		make_frame(frame, 128, (uint8_t)i, false);
 		CHECK(fdev_rx_frame(&h.rxd, frame, 128, mrg, -1) == 1);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1);
 		if (n == 1) {
 			CHECK(mbuf_equals(pkts[0], frame, 128));
@@ -499,11 +478,11 @@ test_rx_partial(uint64_t features)
 	CHECK(off == 5000 + HDR_SIZE);
 	RTE_SET_USED(ids);
 	fdev_used_flag(&h.rxd, pos[0], fl[0]);
-	CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 4) == 0);	/* waits for the rest */
+	CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4) == 0);	/* waits for the rest */
 	fdev_used_flag(&h.rxd, pos[1], fl[1]);
-	CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 4) == 0);
+	CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4) == 0);
 	fdev_used_flag(&h.rxd, pos[2], fl[2]);
-	CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 4) == 1);
+	CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4) == 1);
 	CHECK(pkts[0]->nb_segs == 3 && mbuf_equals(pkts[0], frame, 5000));
 	rte_pktmbuf_free(pkts[0]);
 	CHECK(!virtqueue_is_broken(h_rxvq(&h)));
@@ -533,7 +512,7 @@ test_rx_ooo(uint64_t features)
 			hdr->num_buffers = 1;
 			fdev_used_put(&h.rxd, c[i].id, HDR_SIZE + 100 + i, 1);
 		}
-		CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 8) == 8);
+		CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 8) == 8);
 		for (i = 0; i < 8; i++) {
 			make_frame(frame, 107 - i, (uint8_t)(r + 7 - i), false);
 			CHECK(mbuf_equals(pkts[i], frame, 107 - i));
@@ -553,15 +532,15 @@ tx_build(struct harness *h, struct rte_mbuf **pkts, uint16_t n, uint16_t nsegs, 
 	uint16_t i, k;
 
 	for (i = 0; i < n; i++) {
-		m = rte_pktmbuf_alloc(h->mp);
+		m = rte_pktmbuf_alloc(h->p.mp);
 		memcpy(rte_pktmbuf_append(m, seglen), frame, seglen);
 		for (k = 1; k < nsegs; k++) {
-			seg = rte_pktmbuf_alloc(h->mp);
+			seg = rte_pktmbuf_alloc(h->p.mp);
 			memcpy(rte_pktmbuf_append(seg, seglen), frame + k * seglen, seglen);
 			rte_pktmbuf_chain(m, seg);
 		}
 		if (clone) {
-			c = rte_pktmbuf_clone(m, h->mp);
+			c = rte_pktmbuf_clone(m, h->p.mp);
 			rte_pktmbuf_free(m);
 			m = c;
 		}
@@ -626,7 +605,7 @@ tx_round(struct harness *h, uint16_t nsegs, uint32_t seglen, uint8_t seed, bool 
 	make_frame(frame, len, seed, false);
 	tx_build(h, pkts, 8, nsegs, seglen, frame, clone);
 	while (sent < 8) {
-		n = h->dev.tx_pkt_burst(h->txqs[0], pkts + sent, 8 - sent);
+		n = h->p.dev.tx_pkt_burst(h->p.txqs[0], pkts + sent, 8 - sent);
 		CHECK(n > 0);
 		if (n == 0) {
 			rte_pktmbuf_free_bulk(pkts + sent, 8 - sent);
@@ -652,7 +631,7 @@ test_tx(uint64_t features, uint16_t size, enum completion how)
 		tx_round(&h, 4, 700, (uint8_t)r, false, how);	/* indirect or chain */
 		tx_round(&h, 5, 1800, (uint8_t)r, false, how);	/* jumbo */
 	}
-	st = virtio_txq_stats(h.txqs[0]);
+	st = virtio_txq_stats(h.p.txqs[0]);
 	CHECK(st->packets == (uint64_t)rounds * 4 * 8 && st->errors == 0);
 	CHECK(!virtqueue_is_broken(h_txvq(&h)));
 	h_teardown(&h);	/* reclaims what the device completed and what it did not */
@@ -678,7 +657,7 @@ test_tx_partial(uint64_t features)
 	make_frame(frame, 64, 1, false);
 	for (;;) {	/* 4 segments each: fill the ring */
 		tx_build(&h, pkts, 1, 4, 16, frame, false);
-		if (h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) == 0) {
+		if (h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) == 0) {
 			rte_pktmbuf_free(pkts[0]);
 			break;
 		}
@@ -693,10 +672,10 @@ test_tx_partial(uint64_t features)
 		fdev_used_put(&h.txd, c[0].id, 0, c[0].n);
 	}
 	tx_build(&h, pkts, 1, 4, 16, frame, false);
-	avail = rte_mempool_avail_count(h.mp);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) == 1);
+	avail = rte_mempool_avail_count(h.p.mp);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) == 1);
 	/* The 2 x 4 mbufs of the completed chains are back, nothing else. */
-	CHECK(rte_mempool_avail_count(h.mp) == avail + 8);
+	CHECK(rte_mempool_avail_count(h.p.mp) == avail + 8);
 	CHECK(!virtqueue_is_broken(h_txvq(&h)));
 	/* Then the rest, plus the new one. */
 	k = 0;
@@ -715,14 +694,14 @@ test_kick(void)
 	CHECK(h_setup(&h, VIRTIO_BIT(VIRTIO_F_VERSION_1), 256, 0, 0) == 0);
 	h.kicks = 0;
 	h.txd.device->desc_event_flags = RING_EVENT_FLAGS_DISABLE;
-	m = rte_pktmbuf_alloc(h.mp);
+	m = rte_pktmbuf_alloc(h.p.mp);
 	rte_pktmbuf_append(m, 60);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], &m, 1) == 1);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
 	CHECK(h.kicks == 0);
 	h.txd.device->desc_event_flags = RING_EVENT_FLAGS_ENABLE;
-	m = rte_pktmbuf_alloc(h.mp);
+	m = rte_pktmbuf_alloc(h.p.mp);
 	rte_pktmbuf_append(m, 60);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], &m, 1) == 1);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
 	CHECK(h.kicks == 1);
 	CHECK(h.rxd.driver->desc_event_flags == RING_EVENT_FLAGS_DISABLE);
 	CHECK(h.txd.driver->desc_event_flags == RING_EVENT_FLAGS_DISABLE);
@@ -739,8 +718,8 @@ test_nb_desc(void)
 	CHECK(fdev_avail_pending(&h.rxd) == 64);
 	h_teardown(&h);
 	CHECK(h_setup(&h, VIRTIO_BIT(VIRTIO_F_VERSION_1), 255, 0, 0) == 0);
-	virtio_dev_rxtx_stop(&h.dev);
-	CHECK(virtio_dev_rxtx_start(&h.dev) == 0);
+	virtio_dev_rxtx_stop(&h.p.dev);
+	CHECK(virtio_dev_rxtx_start(&h.p.dev) == 0);
 	fdev_bind(&h.rxd, h_rxvq(&h));
 	CHECK(fdev_avail_pending(&h.rxd) == 255);
 	h_teardown(&h);
@@ -762,10 +741,10 @@ test_cvq(uint64_t features)
 	int i;
 
 	h_hw_init(&h, features);
-	CHECK(virtqueue_create(&h.hw, 2, 7, SOCKET_ID_ANY, &vq) == 0);
+	CHECK(virtqueue_create(&h.p.hw, 2, 7, SOCKET_ID_ANY, &vq) == 0);
 	if (vq == NULL)
 		return;
-	h.hw.vqs[2] = vq;
+	h.p.hw.vqs[2] = vq;
 	mem = virtqueue_hdr_mem(vq, &base, &sz);
 	CHECK(mem != NULL && sz >= 64);
 	fdev_bind(&d, vq);
@@ -798,7 +777,7 @@ test_cvq(uint64_t features)
 	CHECK(virtqueue_get_used(vq, &len) == NULL && virtqueue_is_broken(vq));
 	CHECK(virtqueue_add_chain(vq, bufs, 2, 1, &h) == -EIO);
 	virtqueue_destroy(vq);
-	h.hw.vqs[2] = NULL;
+	h.p.hw.vqs[2] = NULL;
 }
 
 /* ---- hostile device ---- */
@@ -874,24 +853,24 @@ test_rx_hostile(enum hostile what, uint64_t features)
 	uint16_t n, before;
 
 	CHECK(h_setup(&h, features, what == H_STALE ? 16 : 64, what == H_STALE ? 8 : 0, 0) == 0);
-	st = virtio_rxq_stats(h.rxqs[0]);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
 	make_frame(frame, 100, 1, false);
 	rx_hostile_inject(&h, what, mrg, frame);
-	n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 	rte_pktmbuf_free_bulk(pkts, n);
 	CHECK(virtqueue_is_broken(h_rxvq(&h)) == expect_broken);
 	if (!expect_broken) {
 		CHECK(n == 0 && st->errors == 1);
 		/* The queue goes on: an honest frame still arrives. */
 		CHECK(fdev_rx_frame(&h.rxd, frame, 100, mrg, -1) == 1);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100));
 		rte_pktmbuf_free_bulk(pkts, n);
 	} else {
 		/* Broken: later bursts return 0 and leave the ring alone. */
 		before = fdev_avail_pending(&h.rxd);
 		fdev_rx_frame(&h.rxd, frame, 100, mrg, -1);
-		CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32) == 0);
+		CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32) == 0);
 		CHECK(fdev_avail_pending(&h.rxd) <= before);
 	}
 	h_teardown(&h);
@@ -910,7 +889,7 @@ test_tx_hostile(enum hostile what, uint64_t features)
 	CHECK(h_setup(&h, features, 64, 0, 0) == 0);
 	make_frame(frame, 64, 2, false);
 	tx_build(&h, pkts, 4, 2, 32, frame, false);	/* chains of 3 descriptors */
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 4) == 4);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 4) == 4);
 	for (i = 0; i < 4; i++)
 		CHECK(fdev_pop(&h.txd, &c[i]) == 0);
 	switch (what) {
@@ -933,13 +912,13 @@ test_tx_hostile(enum hostile what, uint64_t features)
 	/* Force a reclaim: fill the ring until it must look at the used ring. */
 	for (i = 0; i < 64 && !virtqueue_is_broken(h_txvq(&h)); i++) {
 		tx_build(&h, pkts, 1, 2, 32, frame, false);
-		if (h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) != 1)
+		if (h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) != 1)
 			rte_pktmbuf_free(pkts[0]);
 	}
 	CHECK(virtqueue_is_broken(h_txvq(&h)));
 	RTE_SET_USED(in_order);
-	pkts[0] = rte_pktmbuf_alloc(h.mp);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) == 0);
+	pkts[0] = rte_pktmbuf_alloc(h.p.mp);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) == 0);
 	rte_pktmbuf_free(pkts[0]);
 	h_teardown(&h);
 }

@@ -32,6 +32,7 @@
 #include <rte_mempool.h>
 
 #include "test_harness.h"
+#include "test_port.h"
 #include "virtio.h"
 #include "virtio_logs.h"
 #include "virtio_ring.h"
@@ -192,13 +193,7 @@ rdev_rx(struct rdev *d, uint8_t seed, bool flag, uint16_t *pos)
 /* ---- driver side ---- */
 
 struct harness {
-	struct virtio_hw hw;
-	struct rte_eth_dev dev;
-	struct rte_eth_dev_data data;
-	void *rxqs[1];
-	void *txqs[1];
-	struct virtqueue *vqs[3];
-	struct rte_mempool *mp;
+	struct th_port p;
 };
 
 static void
@@ -215,49 +210,19 @@ static const struct virtio_ops fake_ops = {
 static int
 h_setup(struct harness *h, uint64_t features, uint16_t size)
 {
-	struct rte_eth_rxconf rxc = { .rx_free_thresh = 0 };
-	struct rte_eth_txconf txc = { .tx_free_thresh = 0 };
-	int ret;
+	const struct th_port_cfg cfg = {
+		.ops = &fake_ops, .name = "resumetest",
+		.features = features | VIRTIO_BIT(VIRTIO_F_VERSION_1),
+		.hdr_size = HDR_SIZE, .size = size, .use_va = true,
+	};
 
-	memset(h, 0, sizeof(*h));
-	h->mp = rte_mempool_lookup("resumetest");
-	h->hw.ops = &fake_ops;
-	h->hw.vqs = h->vqs;
-	h->hw.nb_vqs = 3;
-	h->hw.guest_features = features | VIRTIO_BIT(VIRTIO_F_VERSION_1);
-	h->hw.vtnet_hdr_size = HDR_SIZE;
-	h->hw.max_queue_pairs = 1;
-	h->hw.use_va = true;
-	h->hw.weak_barriers = true;
-	h->hw.max_rx_pkt_len = 1518;
-	h->dev.data = &h->data;
-	h->data.dev_private = &h->hw;
-	h->data.rx_queues = h->rxqs;
-	h->data.tx_queues = h->txqs;
-	h->data.nb_rx_queues = 1;
-	h->data.nb_tx_queues = 1;
-	snprintf(h->data.name, sizeof(h->data.name), "resumetest");
-	ret = virtqueue_create(&h->hw, 0, size, SOCKET_ID_ANY, &h->vqs[0]);
-	if (ret == 0)
-		ret = virtqueue_create(&h->hw, 1, size, SOCKET_ID_ANY, &h->vqs[1]);
-	if (ret == 0)
-		ret = virtio_dev_rx_queue_setup(&h->dev, 0, 0, 0, &rxc, h->mp);
-	if (ret == 0)
-		ret = virtio_dev_tx_queue_setup(&h->dev, 0, 0, 0, &txc);
-	if (ret == 0)
-		ret = virtio_dev_rxtx_start(&h->dev);
-	return ret;
+	return th_port_setup(&h->p, &cfg);
 }
 
 static void
 h_teardown(struct harness *h)
 {
-	virtio_dev_rxtx_stop(&h->dev);
-	CHECK(rte_mempool_avail_count(h->mp) == POOL_SIZE);
-	virtio_dev_rx_queue_release(&h->dev, 0);
-	virtio_dev_tx_queue_release(&h->dev, 0);
-	virtqueue_destroy(h->vqs[0]);
-	virtqueue_destroy(h->vqs[1]);
+	th_port_teardown(&h->p, POOL_SIZE);
 }
 
 /* One packet of frame 'seed' in nsegs segments. */
@@ -270,10 +235,10 @@ tx_pkt(struct harness *h, uint8_t seed, uint16_t nsegs)
 	uint16_t k;
 
 	make_frame(frame, FRAME_LEN, seed);
-	m = rte_pktmbuf_alloc(h->mp);
+	m = rte_pktmbuf_alloc(h->p.mp);
 	for (k = 0; k < nsegs; k++, off += n) {
 		n = k + 1 == nsegs ? FRAME_LEN - off : per;
-		seg = k == 0 ? m : rte_pktmbuf_alloc(h->mp);
+		seg = k == 0 ? m : rte_pktmbuf_alloc(h->p.mp);
 		memcpy(rte_pktmbuf_append(seg, n), frame + off, n);
 		if (k > 0)
 			rte_pktmbuf_chain(m, seg);
@@ -324,16 +289,16 @@ test_tx(uint64_t features, uint16_t size, uint16_t nsegs, enum dead_mode mode, u
 	printf("tx features 0x%" PRIx64 " size %u segs %u %s take %u/%u\n", features, size,
 	       nsegs, dead_names[mode], take, post);
 	CHECK(h_setup(&h, features, size) == 0);
-	rdev_bind(&dead, h.vqs[1], 1u << 15);
+	rdev_bind(&dead, h.p.vqs[1], 1u << 15);
 	for (l = 0; l < laps; l++, seed++) {
 		pkts[0] = tx_pkt(&h, seed, nsegs);
-		CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) == 1);
+		CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) == 1);
 		CHECK(tx_expect(&dead, &c[0], seed));
 		rdev_used(&dead, c[0].id, 0, c[0].n, true);
 	}
 	for (i = 0; i < post; i++)
 		pkts[i] = tx_pkt(&h, (uint8_t)(seed + i), nsegs);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, post) == post);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, post) == post);
 	for (i = 0; i < take; i++) {
 		CHECK(tx_expect(&dead, &c[i], (uint8_t)(seed + i)));
 		total += c[i].n;
@@ -345,12 +310,12 @@ test_tx(uint64_t features, uint16_t size, uint16_t nsegs, enum dead_mode mode, u
 		pos = rdev_used(&dead, c[i].id, 0, c[i].n, mode == D_EACH || i > 0);
 		head = i == 0 ? pos : head;
 	}
-	CHECK(virtqueue_resume_base(h.vqs[1], &base) == 0);
+	CHECK(virtqueue_resume_base(h.p.vqs[1], &base) == 0);
 	CHECK(base == rdev_base(&dead));
 	/* The hole was completed for the dead device, in its lap. */
 	if (mode == D_HOLE && take > 0)
 		CHECK((dead.desc[head].flags & AU) == (head_wrap ? AU : 0));
-	rdev_bind(&fresh, h.vqs[1], base);
+	rdev_bind(&fresh, h.p.vqs[1], base);
 	/* Taken but not completed: offered again. */
 	for (i = mode == D_NONE ? 0 : take; i < post; i++) {
 		CHECK(tx_expect(&fresh, &c[0], (uint8_t)(seed + i)));
@@ -360,7 +325,7 @@ test_tx(uint64_t features, uint16_t size, uint16_t nsegs, enum dead_mode mode, u
 	/* More traffic: the driver reclaims across the old and new device's work. */
 	for (l = 0; l < 2u * size; l++) {
 		pkts[0] = tx_pkt(&h, (uint8_t)l, nsegs);
-		if (h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) != 1) {
+		if (h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) != 1) {
 			rte_pktmbuf_free(pkts[0]);
 			CHECK(false);
 			break;
@@ -368,7 +333,7 @@ test_tx(uint64_t features, uint16_t size, uint16_t nsegs, enum dead_mode mode, u
 		CHECK(tx_expect(&fresh, &c[0], (uint8_t)l));
 		rdev_used(&fresh, c[0].id, 0, c[0].n, true);
 	}
-	CHECK(!virtqueue_is_broken(h.vqs[1]));
+	CHECK(!virtqueue_is_broken(h.p.vqs[1]));
 	h_teardown(&h);
 }
 
@@ -380,7 +345,7 @@ rx_drain(struct harness *h, uint8_t first, uint16_t *bad)
 	struct rte_mbuf *pkts[32];
 	uint16_t n, i, got = 0;
 
-	while ((n = h->dev.rx_pkt_burst(h->rxqs[0], pkts, 32)) > 0) {
+	while ((n = h->p.dev.rx_pkt_burst(h->p.rxqs[0], pkts, 32)) > 0) {
 		for (i = 0; i < n; i++, got++) {
 			make_frame(frame, FRAME_LEN, (uint8_t)(first + got));
 			if (pkts[i]->pkt_len != FRAME_LEN ||
@@ -412,19 +377,19 @@ test_rx(uint64_t features, uint16_t size, enum dead_mode mode, uint16_t fill, ui
 	printf("rx features 0x%" PRIx64 " size %u %s fill %u early %u\n", features, size,
 	       dead_names[mode], fill, early);
 	CHECK(h_setup(&h, features, size) == 0);
-	rdev_bind(&dead, h.vqs[0], 1u << 15);
+	rdev_bind(&dead, h.p.vqs[0], 1u << 15);
 	for (l = 0; l < laps; l++) {
 		CHECK(rdev_rx(&dead, (uint8_t)l, true, &pos) == 0);
 		CHECK(rx_drain(&h, (uint8_t)l, &bad) == 1);
 	}
 	for (i = 0; i < fill; i++)
 		CHECK(rdev_rx(&dead, (uint8_t)i, mode != D_HOLE || i > 0, &pos) == 0);
-	n = early > 0 ? h.dev.rx_pkt_burst(h.rxqs[0], pkts, early) : 0;
+	n = early > 0 ? h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, early) : 0;
 	CHECK(n == (mode == D_HOLE ? 0 : early));
 	rte_pktmbuf_free_bulk(pkts, n);
-	CHECK(virtqueue_resume_base(h.vqs[0], &base) == 0);
+	CHECK(virtqueue_resume_base(h.p.vqs[0], &base) == 0);
 	CHECK(base == rdev_base(&dead));
-	st = virtio_rxq_stats(h.rxqs[0]);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
 	if (mode == D_HOLE) {
 		/* The hole and what followed it are dropped, never delivered. */
 		CHECK(rx_drain(&h, 0, &bad) == 0);
@@ -433,14 +398,14 @@ test_rx(uint64_t features, uint16_t size, enum dead_mode mode, uint16_t fill, ui
 		CHECK(rx_drain(&h, (uint8_t)n, &bad) == fill - n);
 		CHECK(st->errors == 0);
 	}
-	CHECK(h.vqs[0]->used_cons_idx == (base & 0x7fff) && h.vqs[0]->used_wrap == base >> 15);
-	rdev_bind(&fresh, h.vqs[0], base);
+	CHECK(h.p.vqs[0]->used_cons_idx == (base & 0x7fff) && h.p.vqs[0]->used_wrap == base >> 15);
+	rdev_bind(&fresh, h.p.vqs[0], base);
 	for (l = 0; l < 3u * size; l++) {
 		CHECK(rdev_rx(&fresh, (uint8_t)(l + 7), true, &pos) == 0);
 		CHECK(rx_drain(&h, (uint8_t)(l + 7), &bad) == 1);
 	}
 	CHECK(bad == 0);
-	CHECK(!virtqueue_is_broken(h.vqs[0]));
+	CHECK(!virtqueue_is_broken(h.p.vqs[0]));
 	h_teardown(&h);
 }
 
@@ -462,10 +427,10 @@ test_hostile(uint64_t features, enum hostile how)
 
 	printf("hostile %d features 0x%" PRIx64 "\n", how, features);
 	CHECK(h_setup(&h, features, 64) == 0);
-	rdev_bind(&dead, h.vqs[1], 1u << 15);
+	rdev_bind(&dead, h.p.vqs[1], 1u << 15);
 	for (i = 0; i < 8; i++)
 		pkts[i] = tx_pkt(&h, (uint8_t)i, 1);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 8) == 8);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 8) == 8);
 	for (i = 0; i < 4; i++)
 		CHECK(tx_expect(&dead, &c[i], (uint8_t)i));
 	switch (how) {
@@ -482,9 +447,9 @@ test_hostile(uint64_t features, enum hostile how)
 		__atomic_store_n(&dead.desc[p].flags, AU, __ATOMIC_RELEASE);
 		break;
 	}
-	CHECK(virtqueue_resume_base(h.vqs[1], &base) == -EPROTO);
-	CHECK(virtqueue_is_broken(h.vqs[1]));
-	CHECK(virtqueue_resume_base(h.vqs[1], &base) == -EIO);
+	CHECK(virtqueue_resume_base(h.p.vqs[1], &base) == -EPROTO);
+	CHECK(virtqueue_is_broken(h.p.vqs[1]));
+	CHECK(virtqueue_resume_base(h.p.vqs[1], &base) == -EIO);
 	h_teardown(&h);
 }
 
@@ -504,7 +469,7 @@ stress_rx(void *arg)
 	uint16_t n;
 
 	while (!s->stop) {
-		n = s->h->dev.rx_pkt_burst(s->h->rxqs[0], pkts, 1 + (s->got & 3));
+		n = s->h->p.dev.rx_pkt_burst(s->h->p.rxqs[0], pkts, 1 + (s->got & 3));
 		__atomic_add_fetch(&s->got, n, __ATOMIC_RELEASE);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
@@ -528,7 +493,7 @@ test_rx_stress(uint64_t features, uint16_t size, unsigned int rounds)
 
 	printf("rx stress features 0x%" PRIx64 " size %u rounds %u\n", features, size, rounds);
 	CHECK(h_setup(&h, features, size) == 0);
-	rdev_bind(&d, h.vqs[0], 1u << 15);
+	rdev_bind(&d, h.p.vqs[0], 1u << 15);
 	s.h = &h;
 	/* Any CPU: EAL pinned this thread, which the new one would inherit. */
 	CPU_ZERO(&cpus);
@@ -545,9 +510,9 @@ test_rx_stress(uint64_t features, uint16_t size, unsigned int rounds)
 				;	/* the thread refills */
 			sent++;
 		}
-		if (virtqueue_resume_base(h.vqs[0], &base) != 0 || base != rdev_base(&d))
+		if (virtqueue_resume_base(h.p.vqs[0], &base) != 0 || base != rdev_base(&d))
 			mismatches++;
-		rdev_bind(&d, h.vqs[0], base);	/* the new device continues there */
+		rdev_bind(&d, h.p.vqs[0], base);	/* the new device continues there */
 	}
 	while (__atomic_load_n(&s.got, __ATOMIC_ACQUIRE) < sent)
 		;
@@ -555,7 +520,7 @@ test_rx_stress(uint64_t features, uint16_t size, unsigned int rounds)
 	pthread_join(t, NULL);
 	CHECK(mismatches == 0);
 	CHECK(s.got == sent);
-	CHECK(!virtqueue_is_broken(h.vqs[0]));
+	CHECK(!virtqueue_is_broken(h.p.vqs[0]));
 	h_teardown(&h);
 }
 
@@ -567,9 +532,9 @@ test_fresh(uint64_t features)
 	uint32_t base = 7;
 
 	CHECK(h_setup(&h, features, 256) == 0);
-	CHECK(virtqueue_resume_base(h.vqs[0], &base) == 0);
+	CHECK(virtqueue_resume_base(h.p.vqs[0], &base) == 0);
 	CHECK(base == ((features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) ? 1u << 15 : 0));
-	CHECK(virtqueue_resume_base(h.vqs[1], &base) == 0);
+	CHECK(virtqueue_resume_base(h.p.vqs[1], &base) == 0);
 	CHECK(base == ((features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) ? 1u << 15 : 0));
 	h_teardown(&h);
 }

@@ -23,6 +23,7 @@
 #include <ethdev_driver.h>
 
 #include "test_harness.h"
+#include "test_port.h"
 #include "virtio.h"
 #include "virtio_logs.h"
 #include "virtio_ring.h"
@@ -157,12 +158,7 @@ fdev_tx_gather(struct fdev *d, uint16_t head, uint8_t *out, uint32_t cap)
 /* ---- the driver side harness ---- */
 
 struct harness {
-	struct virtio_hw hw;
-	struct rte_eth_dev dev;
-	struct rte_eth_dev_data data;
-	void *rxqs[1];
-	void *txqs[1];
-	struct rte_mempool *mp;
+	struct th_port p;
 	struct fdev rxd, txd;
 	unsigned int kicks;
 };
@@ -184,68 +180,37 @@ static const struct virtio_ops fake_ops = {
 static struct virtqueue *
 h_rxvq(struct harness *h)
 {
-	return h->hw.vqs[VIRTIO_RXQ_VQ(0)];
+	return h->p.hw.vqs[VIRTIO_RXQ_VQ(0)];
 }
 
 static struct virtqueue *
 h_txvq(struct harness *h)
 {
-	return h->hw.vqs[VIRTIO_TXQ_VQ(0)];
+	return h->p.hw.vqs[VIRTIO_TXQ_VQ(0)];
 }
 
 static int
 h_setup(struct harness *h, uint64_t features, uint16_t rx_desc, uint16_t tx_desc)
 {
-	static struct virtqueue *vqs[3];
-	struct rte_eth_rxconf rxc = { .rx_free_thresh = 0 };
-	struct rte_eth_txconf txc = { .tx_free_thresh = 0 };
+	const struct th_port_cfg cfg = {
+		.ops = &fake_ops, .name = "ringtest", .features = features,
+		.hdr_size = HDR_SIZE, .size = RING_SIZE, .rx_desc = rx_desc, .tx_desc = tx_desc,
+		.use_va = use_va, .rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER,
+	};
 	int ret;
 
 	memset(h, 0, sizeof(*h));
 	cur = h;
-	h->mp = rte_mempool_lookup("ringtest");
-	h->hw.ops = &fake_ops;
-	h->hw.vqs = vqs;
-	h->hw.nb_vqs = 3;
-	h->hw.guest_features = features;
-	h->hw.vtnet_hdr_size = HDR_SIZE;
-	h->hw.max_queue_pairs = 1;
-	h->hw.use_va = use_va;
-	h->hw.weak_barriers = true;
-	h->hw.max_rx_pkt_len = 1518;
-	h->hw.rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
-	h->dev.data = &h->data;
-	h->data.dev_private = &h->hw;
-	h->data.rx_queues = h->rxqs;
-	h->data.tx_queues = h->txqs;
-	h->data.nb_rx_queues = 1;
-	h->data.nb_tx_queues = 1;
-	snprintf(h->data.name, sizeof(h->data.name), "ringtest");
-
-	ret = virtqueue_create(&h->hw, 0, RING_SIZE, SOCKET_ID_ANY, &vqs[0]);
-	if (ret == 0)
-		ret = virtqueue_create(&h->hw, 1, RING_SIZE, SOCKET_ID_ANY, &vqs[1]);
-	if (ret == 0)
-		ret = virtio_dev_rx_queue_setup(&h->dev, 0, rx_desc, 0, &rxc, h->mp);
-	if (ret == 0)
-		ret = virtio_dev_tx_queue_setup(&h->dev, 0, tx_desc, 0, &txc);
-	if (ret == 0)
-		ret = virtio_dev_rxtx_start(&h->dev);
-	fdev_bind(&h->rxd, vqs[0]);
-	fdev_bind(&h->txd, vqs[1]);
+	ret = th_port_setup(&h->p, &cfg);
+	fdev_bind(&h->rxd, h->p.vqs[0]);
+	fdev_bind(&h->txd, h->p.vqs[1]);
 	return ret;
 }
 
 static void
 h_teardown(struct harness *h)
 {
-	virtio_dev_rxtx_stop(&h->dev);
-	CHECK(rte_mempool_avail_count(h->mp) == POOL_SIZE);
-	virtio_dev_rx_queue_release(&h->dev, 0);
-	virtio_dev_tx_queue_release(&h->dev, 0);
-	virtqueue_destroy(h->hw.vqs[0]);
-	virtqueue_destroy(h->hw.vqs[1]);
-	h->hw.vqs[0] = h->hw.vqs[1] = NULL;
+	th_port_teardown(&h->p, POOL_SIZE);
 }
 
 static void
@@ -295,7 +260,7 @@ test_rx(uint64_t features, bool mrg)
 		make_frame(frame, lens[i], (uint8_t)i, i == 3);
 		CHECK(fdev_rx_frame(&h.rxd, frame, lens[i], mrg, -1) == 1);
 	}
-	n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 	CHECK(n == RTE_DIM(lens));
 	for (i = 0; i < n; i++) {
 		make_frame(frame, lens[i], (uint8_t)i, i == 3);
@@ -303,7 +268,7 @@ test_rx(uint64_t features, bool mrg)
 		CHECK(pkts[i]->nb_segs == 1 && pkts[i]->port == 0);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
-	st = virtio_rxq_stats(h.rxqs[0]);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
 	CHECK(st->packets == RTE_DIM(lens) && st->errors == 0);
 	CHECK(st->broadcast == 1 && st->multicast == 0);
 	CHECK(st->size_bins[0] == 1 && st->size_bins[1] == 1 && st->size_bins[2] == 1);
@@ -314,7 +279,7 @@ test_rx(uint64_t features, bool mrg)
 		/* A 9000-byte jumbo across 2 KB buffers: one 5-segment mbuf. */
 		make_frame(frame, 9000, 9, false);
 		CHECK(fdev_rx_frame(&h.rxd, frame, 9000, true, -1) == 5);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1);
 		if (n == 1) {
 			CHECK(pkts[0]->nb_segs == 5);
@@ -327,7 +292,7 @@ test_rx(uint64_t features, bool mrg)
 	for (i = 0; i < 3 * RING_SIZE; i++) {
 		make_frame(frame, 128, (uint8_t)i, false);
 		CHECK(fdev_rx_frame(&h.rxd, frame, 128, mrg, -1) == 1);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1);
 		if (n == 1) {
 			CHECK(mbuf_equals(pkts[0], frame, 128));
@@ -350,21 +315,21 @@ tx_round(struct harness *h, uint16_t nsegs, uint32_t seglen, uint8_t seed, bool 
 
 	make_frame(frame, len, seed, false);
 	for (i = 0; i < 8; i++) {
-		m = rte_pktmbuf_alloc(h->mp);
+		m = rte_pktmbuf_alloc(h->p.mp);
 		memcpy(rte_pktmbuf_append(m, seglen), frame, seglen);
 		for (k = 1; k < nsegs; k++) {
-			seg = rte_pktmbuf_alloc(h->mp);
+			seg = rte_pktmbuf_alloc(h->p.mp);
 			memcpy(rte_pktmbuf_append(seg, seglen), frame + k * seglen, seglen);
 			rte_pktmbuf_chain(m, seg);
 		}
 		if (clone) {
-			c = rte_pktmbuf_clone(m, h->mp);
+			c = rte_pktmbuf_clone(m, h->p.mp);
 			rte_pktmbuf_free(m);
 			m = c;
 		}
 		pkts[i] = m;
 	}
-	n = h->dev.tx_pkt_burst(h->txqs[0], pkts, 8);
+	n = h->p.dev.tx_pkt_burst(h->p.txqs[0], pkts, 8);
 	CHECK(n == 8);
 	CHECK(fdev_avail_pending(&h->txd) == 8);
 	while (fdev_avail_pending(&h->txd) > 0) {
@@ -392,7 +357,7 @@ test_tx(uint64_t features)
 		tx_round(&h, 3, 700, (uint8_t)r, false);	/* indirect or chain */
 		tx_round(&h, 5, 1800, (uint8_t)r, false);	/* jumbo */
 	}
-	st = virtio_txq_stats(h.txqs[0]);
+	st = virtio_txq_stats(h.p.txqs[0]);
 	CHECK(st->packets == 100 * 4 * 8 && st->errors == 0);
 	CHECK(!virtqueue_is_broken(h_txvq(&h)));
 	h_teardown(&h);	/* reclaims what the device completed and what it did not */
@@ -409,12 +374,12 @@ test_tx_offload(uint64_t features)
 	uint16_t head;
 
 	CHECK(h_setup(&h, features | VIRTIO_BIT(VIRTIO_NET_F_CSUM), 0, 0) == 0);
-	m = rte_pktmbuf_alloc(h.mp);
+	m = rte_pktmbuf_alloc(h.p.mp);
 	memset(rte_pktmbuf_append(m, 100), 0, 100);
 	m->l2_len = 14;
 	m->l3_len = 20;
 	m->ol_flags = RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], &m, 1) == 1);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
 	head = fdev_avail_pop(&h.txd);
 	CHECK(fdev_tx_gather(&h.txd, head, got, sizeof(got)) == 100 + HDR_SIZE);
 	vh = (struct virtio_net_hdr *)got;
@@ -432,14 +397,14 @@ test_kick(void)
 	CHECK(h_setup(&h, VIRTIO_BIT(VIRTIO_F_VERSION_1), 0, 0) == 0);
 	h.kicks = 0;
 	h.txd.used->flags = VRING_USED_F_NO_NOTIFY;
-	m = rte_pktmbuf_alloc(h.mp);
+	m = rte_pktmbuf_alloc(h.p.mp);
 	rte_pktmbuf_append(m, 60);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], &m, 1) == 1);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
 	CHECK(h.kicks == 0);
 	h.txd.used->flags = 0;
-	m = rte_pktmbuf_alloc(h.mp);
+	m = rte_pktmbuf_alloc(h.p.mp);
 	rte_pktmbuf_append(m, 60);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], &m, 1) == 1);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
 	CHECK(h.kicks == 1);
 	CHECK(h.rxd.avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
 	CHECK(h.txd.avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
@@ -457,8 +422,8 @@ test_nb_desc(void)
 	h_teardown(&h);
 	/* Restart after stop: the ring is refilled from scratch. */
 	CHECK(h_setup(&h, VIRTIO_BIT(VIRTIO_F_VERSION_1), 0, 0) == 0);
-	virtio_dev_rxtx_stop(&h.dev);
-	CHECK(virtio_dev_rxtx_start(&h.dev) == 0);
+	virtio_dev_rxtx_stop(&h.p.dev);
+	CHECK(virtio_dev_rxtx_start(&h.p.dev) == 0);
 	fdev_bind(&h.rxd, h_rxvq(&h));
 	CHECK(fdev_avail_pending(&h.rxd) == RING_SIZE);
 	h_teardown(&h);
@@ -490,7 +455,7 @@ test_rx_hostile(enum hostile what, uint64_t features)
 	uint16_t n, id;
 
 	CHECK(h_setup(&h, features, 0, 0) == 0);
-	st = virtio_rxq_stats(h.rxqs[0]);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
 	make_frame(frame, 100, 1, false);
 	switch (what) {
 	case H_ID_RANGE:
@@ -524,14 +489,14 @@ test_rx_hostile(enum hostile what, uint64_t features)
 		break;
 	}
 	fdev_used_flush(&h.rxd);
-	n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 	rte_pktmbuf_free_bulk(pkts, n);
 	CHECK(virtqueue_is_broken(h_rxvq(&h)) == expect_broken);
 	if (!expect_broken) {
 		CHECK(n == 0 && st->errors == 1);
 		/* The queue goes on: an honest frame still arrives. */
 		CHECK(fdev_rx_frame(&h.rxd, frame, 100, mrg, -1) == 1);
-		n = h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32);
+		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100));
 		rte_pktmbuf_free_bulk(pkts, n);
 	} else {
@@ -539,7 +504,7 @@ test_rx_hostile(enum hostile what, uint64_t features)
 		uint16_t avail = h.rxd.avail->idx;
 
 		fdev_rx_frame(&h.rxd, frame, 100, mrg, -1);
-		CHECK(h.dev.rx_pkt_burst(h.rxqs[0], pkts, 32) == 0);
+		CHECK(h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32) == 0);
 		CHECK(h.rxd.avail->idx == avail);
 	}
 	h_teardown(&h);
@@ -554,10 +519,10 @@ test_tx_hostile(enum hostile what, uint64_t features)
 
 	CHECK(h_setup(&h, features, 0, 0) == 0);
 	for (i = 0; i < 4; i++) {
-		pkts[i] = rte_pktmbuf_alloc(h.mp);
+		pkts[i] = rte_pktmbuf_alloc(h.p.mp);
 		rte_pktmbuf_append(pkts[i], 60);
 	}
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 4) == 4);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 4) == 4);
 	switch (what) {
 	case H_ID_RANGE:
 		fdev_used_put(&h.txd, RING_SIZE + 1, 0);
@@ -574,14 +539,14 @@ test_tx_hostile(enum hostile what, uint64_t features)
 	fdev_used_flush(&h.txd);
 	/* Force a reclaim: fill the ring until it must look at the used ring. */
 	for (i = 0; i < RING_SIZE && !virtqueue_is_broken(h_txvq(&h)); i++) {
-		pkts[0] = rte_pktmbuf_alloc(h.mp);
+		pkts[0] = rte_pktmbuf_alloc(h.p.mp);
 		rte_pktmbuf_append(pkts[0], 60);
-		if (h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) != 1)
+		if (h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) != 1)
 			rte_pktmbuf_free(pkts[0]);
 	}
 	CHECK(virtqueue_is_broken(h_txvq(&h)));
-	pkts[0] = rte_pktmbuf_alloc(h.mp);
-	CHECK(h.dev.tx_pkt_burst(h.txqs[0], pkts, 1) == 0);
+	pkts[0] = rte_pktmbuf_alloc(h.p.mp);
+	CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], pkts, 1) == 0);
 	rte_pktmbuf_free(pkts[0]);
 	h_teardown(&h);
 }
@@ -601,12 +566,12 @@ test_cvq(uint64_t features)
 	int i, k;
 
 	CHECK(h_setup(&h, features, 0, 0) == 0);
-	CHECK(virtqueue_create(&h.hw, 2, 64, SOCKET_ID_ANY, &vq) == 0);
+	CHECK(virtqueue_create(&h.p.hw, 2, 64, SOCKET_ID_ANY, &vq) == 0);
 	if (vq == NULL)
 		return;
-	h.hw.vqs[2] = vq;
-	CHECK(virtqueue_create(&h.hw, 3, 64, SOCKET_ID_ANY, &h.hw.vqs[2]) == -EINVAL);
-	h.hw.vqs[2] = vq;
+	h.p.hw.vqs[2] = vq;
+	CHECK(virtqueue_create(&h.p.hw, 3, 64, SOCKET_ID_ANY, &h.p.hw.vqs[2]) == -EINVAL);
+	h.p.hw.vqs[2] = vq;
 	mem = virtqueue_hdr_mem(vq, &base, &sz);
 	CHECK(mem != NULL && sz >= 64);
 	fdev_bind(&h.txd, vq);
@@ -639,7 +604,7 @@ test_cvq(uint64_t features)
 	CHECK(virtqueue_get_used(vq, &len) == NULL && virtqueue_is_broken(vq));
 	CHECK(virtqueue_add_chain(vq, bufs, 2, 1, &h) == -EIO);
 	virtqueue_destroy(vq);
-	h.hw.vqs[2] = NULL;
+	h.p.hw.vqs[2] = NULL;
 	h_teardown(&h);
 }
 
