@@ -80,19 +80,9 @@ vul_mode_hotplug(void)
 	struct vul_child be = { 0 };
 	const char *why = NULL;
 	unsigned int c = 0, total = vul_cfg.cycles + VUL_WARMUP;
-	uint64_t t0 = vu_now_ns();
+	uint64_t t0;
 
-	p.mp = rte_pktmbuf_pool_create("vul_pool", VUL_POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (p.mp == NULL)
-		why = "cannot create the mbuf pool";
-	else if (vul_child_spawn(&be, vul_cfg.backend_cmd, vul_cfg.backend_log) < 0)
-		why = "cannot start the backend";
-	while (why == NULL && vul_file_count(vul_cfg.backend_log, "event=listening") == 0) {
-		if (vul_ms_since(t0) > 20000)
-			why = "the backend never became ready";
-		rte_delay_us_sleep(1000);
-	}
+	why = vul_backend_start(&p, &be);
 	t0 = vu_now_ns();
 	for (c = 0; why == NULL && c < total; c++) {
 		if (c == VUL_WARMUP)

@@ -34,6 +34,8 @@
 #define VUL_PKT_LEN	128u
 #define VUL_NB_DESC	256u
 #define VUL_POOL_SIZE	4095u
+/* What the backend's log says once its socket is ready for us. */
+#define VUL_READY_MARK	"event=listening"
 
 struct vul_config {
 	const char *mode;
@@ -75,6 +77,8 @@ extern struct vul_events vul_ev;
 
 /* main.c: helpers shared by the modes. */
 int vul_child_spawn(struct vul_child *c, const char *cmd, const char *log);
+int vul_wait_ready(struct vul_port *p, unsigned int seen, unsigned int ms);
+const char *vul_backend_start(struct vul_port *p, struct vul_child *be);
 void vul_child_kill(struct vul_child *c);
 int vul_port_attach(struct vul_port *p, const char *vdev);
 int vul_port_start(struct vul_port *p);

@@ -389,3 +389,38 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	return ret;
 }
+
+/*
+ * Wait until the backend's log has more than 'seen' ready marks, polling
+ * port p meanwhile when not NULL.  0, or -ETIMEDOUT after 'ms'.
+ */
+int
+vul_wait_ready(struct vul_port *p, unsigned int seen, unsigned int ms)
+{
+	uint64_t t0 = vu_now_ns();
+
+	while (vul_ms_since(t0) < ms) {
+		if (vul_file_count(vul_cfg.backend_log, VUL_READY_MARK) > seen)
+			return 0;
+		if (p != NULL)
+			vul_port_poll(p);
+		else
+			rte_delay_us_sleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* The mbuf pool, then the backend started and ready; NULL, or why not. */
+const char *
+vul_backend_start(struct vul_port *p, struct vul_child *be)
+{
+	p->mp = rte_pktmbuf_pool_create("vul_pool", VUL_POOL_SIZE, 0, 0,
+					RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (p->mp == NULL)
+		return "cannot create the mbuf pool";
+	if (vul_child_spawn(be, vul_cfg.backend_cmd, vul_cfg.backend_log) < 0)
+		return "cannot start the backend";
+	if (vul_wait_ready(NULL, 0, 20000) < 0)
+		return "the backend never became ready";
+	return NULL;
+}

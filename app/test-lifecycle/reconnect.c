@@ -22,7 +22,6 @@
 #include "vu_pkt.h"
 #include "lifecycle.h"
 
-#define VUL_READY_MARK	"event=listening"
 
 /* Poll traffic until *counter > base, and the link reads 'up' if up >= 0. */
 static int
@@ -49,22 +48,6 @@ vul_wait_rx(struct vul_port *p, uint64_t want, unsigned int ms)
 		if (p->rx_good >= want)
 			return 0;
 		vul_port_poll(p);
-	}
-	return -ETIMEDOUT;
-}
-
-static int
-vul_wait_ready(struct vul_port *p, unsigned int seen, unsigned int ms)
-{
-	uint64_t t0 = vu_now_ns();
-
-	while (vul_ms_since(t0) < ms) {
-		if (vul_file_count(vul_cfg.backend_log, VUL_READY_MARK) > seen)
-			return 0;
-		if (p != NULL)
-			vul_port_poll(p);
-		else
-			rte_delay_us_sleep(1000);
 	}
 	return -ETIMEDOUT;
 }
@@ -151,14 +134,10 @@ vul_reconnect_setup(struct vul_port *p, struct vul_child *be)
 {
 	int ret;
 
-	p->mp = rte_pktmbuf_pool_create("vul_pool", VUL_POOL_SIZE, 0, 0,
-					RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (p->mp == NULL)
-		return "cannot create the mbuf pool";
-	if (vul_child_spawn(be, vul_cfg.backend_cmd, vul_cfg.backend_log) < 0)
-		return "cannot start the backend";
-	if (vul_wait_ready(NULL, 0, 20000) < 0)
-		return "the backend never became ready";
+	const char *why = vul_backend_start(p, be);
+
+	if (why != NULL)
+		return why;
 	ret = vul_port_attach(p, vul_cfg.vdev);
 	if (ret < 0)
 		return "cannot attach the port";

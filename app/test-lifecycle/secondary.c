@@ -80,23 +80,12 @@ vul_mode_secondary(void)
 	struct vul_port p = { 0 };
 	struct vul_child be = { 0 };
 	const char *why = NULL;
-	uint64_t t0 = vu_now_ns();
 
 	if (vul_cfg.secondary_cmd == NULL) {
 		fprintf(stderr, "vu-test-lifecycle: --secondary-cmd is required\n");
 		return 2;
 	}
-	p.mp = rte_pktmbuf_pool_create("vul_pool", VUL_POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (p.mp == NULL)
-		why = "cannot create the mbuf pool";
-	else if (vul_child_spawn(&be, vul_cfg.backend_cmd, vul_cfg.backend_log) < 0)
-		why = "cannot start the backend";
-	while (why == NULL && vul_file_count(vul_cfg.backend_log, "event=listening") == 0) {
-		if (vul_ms_since(t0) > 20000)
-			why = "the backend never became ready";
-		rte_delay_us_sleep(1000);
-	}
+	why = vul_backend_start(&p, &be);
 	if (why == NULL && vul_port_attach(&p, vul_cfg.vdev) < 0)
 		why = "cannot attach the port";
 	if (why == NULL && vul_port_start(&p) < 0)
