@@ -258,7 +258,7 @@ tp_start() {
 	mkfifo "$run/$name.in"
 	timeout -s INT $((window + 90)) dpdk-testpmd --lcores "0@$cpu,1@$cpu" \
 		-m 256 --single-file-segments --huge-dir "$hp_mounted" --no-pci \
-		--file-prefix "$pfx-$name" "$@" <"$run/$name.in" >"$wdir/$name.log" 2>&1 &
+		--file-prefix "$pfx-$name" "$@" ${BENCH_TP_ARGS:-} <"$run/$name.in" >"$wdir/$name.log" 2>&1 &
 	tp_pid[$name]=$!
 	exec {fd}>"$run/$name.in"
 	tp_fd[$name]=$fd

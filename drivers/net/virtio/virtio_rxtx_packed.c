@@ -254,17 +254,19 @@ packed_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const bo
 	struct virtqueue *vq = rxq->vq;
 	struct packed_rx_cursor c;
 	struct virtio_rx_burst b;
+	bool published;
 	uint16_t nb_rx;
 
 	if (unlikely(!vq->running))
 		return 0;
+	published = virtio_rx_replenish(rxq, packed_rx_refill, in_order);
 	packed_rx_cursor_load(&c, vq);
 	virtio_rx_burst_init(&b, rxq);
 	nb_rx = virtio_rx_single(rxq, vq, &c, &b, pkts, pkts + n, packed_rx_ready, packed_rx_pop,
 				 in_order) - pkts;
 	packed_rx_cursor_save(&c, vq);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_replenish(rxq, packed_rx_refill, virtqueue_packed_kick_needed, in_order);
+	virtio_rx_burst_end(rxq, published, packed_rx_refill, virtqueue_packed_kick_needed, in_order);
 	return nb_rx;
 }
 
@@ -312,6 +314,7 @@ packed_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, cons
 	struct rte_mbuf **out = pkts, **end = pkts + n;
 	struct packed_rx_cursor c;
 	struct virtio_rx_burst b;
+	bool published;
 	uint16_t nb_rx, nbufs, inflight;
 	struct rte_mbuf *m;
 	uint32_t len;
@@ -319,6 +322,7 @@ packed_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, cons
 
 	if (unlikely(!vq->running))
 		return 0;
+	published = virtio_rx_replenish(rxq, packed_rx_refill, in_order);
 	packed_rx_cursor_load(&c, vq);
 	virtio_rx_burst_init(&b, rxq);
 	while (out != end && packed_rx_ready(&c)) {
@@ -350,7 +354,7 @@ packed_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, cons
 	nb_rx = out - pkts;
 	packed_rx_cursor_save(&c, vq);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_replenish(rxq, packed_rx_refill, virtqueue_packed_kick_needed, in_order);
+	virtio_rx_burst_end(rxq, published, packed_rx_refill, virtqueue_packed_kick_needed, in_order);
 	return nb_rx;
 }
 

@@ -50,6 +50,30 @@ split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags
 }
 
 /*
+ * Descriptor d as split_desc_set, stored only when it differs.  For Rx
+ * buffers: when the application frees what it received in order (a sink,
+ * a drop), the refill takes the same mbufs back off the mempool cache in
+ * the same order and they land in the same slots, lap after lap; unwritten
+ * descriptor lines stay shared with the device's core, which reads them.
+ */
+static __rte_always_inline void
+split_desc_put(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w = len | (uint64_t)flags << 32 | (uint64_t)next << 48;
+#else
+	uint64_t w = (uint64_t)len << 32 | (uint64_t)flags << 16 | next;
+#endif
+	uint64_t cur;
+
+	memcpy(&cur, &d->len, sizeof(cur));
+	if (unlikely(d->addr != addr || cur != w)) {
+		d->addr = addr;
+		memcpy(&d->len, &w, sizeof(w));
+	}
+}
+
+/*
  * Number of used entries to consume, or -1 after marking the queue broken when
  * the device claims more than the driver has in flight.
  */
@@ -167,11 +191,11 @@ split_rx_post(struct virtnet_rx *rxq, struct rte_mbuf **mbufs, uint16_t n, bool 
 
 	RTE_SET_USED(first);	/* nothing is seen before avail->idx moves */
 	for (i = 0; i < n; i++) {
-		split_desc_set(&desc[id],
+		split_desc_put(&desc[id],
 			       *(const uint64_t *)((const uint8_t *)mbufs[i] + addr_off) + off,
 			       buf_len, VRING_DESC_F_WRITE, 0);
 		dx[id].cookie = mbufs[i];
-		ring[avail++ & mask] = id;
+		virtqueue_split_avail_put(ring, avail++ & mask, id);
 		id = in_order ? (uint16_t)((id + 1) & mask) : dx[id].next;
 	}
 	vq->desc_head = id;
@@ -202,11 +226,13 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 	struct virtqueue *vq = rxq->vq;
 	struct split_rx_cursor c;
 	struct virtio_rx_burst b;
+	bool published;
 	uint16_t nb_rx;
 	int nused;
 
 	if (unlikely(!vq->running))
 		return 0;
+	published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
 	nused = split_used_count(vq);
 	if (unlikely(nused < 0))
 		return 0;
@@ -216,7 +242,7 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 				 in_order) - pkts;
 	split_rx_cursor_save(&c, vq);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_replenish(rxq, split_rx_refill, virtqueue_split_kick_needed, in_order);
+	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
 }
 
@@ -239,6 +265,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 	struct rte_mbuf **out = pkts, **end = pkts + n;
 	struct split_rx_cursor c;
 	struct virtio_rx_burst b;
+	bool published;
 	uint16_t nb_rx, nbufs;
 	struct rte_mbuf *m;
 	uint32_t len;
@@ -246,6 +273,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 
 	if (unlikely(!vq->running))
 		return 0;
+	published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
 	nused = split_used_count(vq);
 	if (unlikely(nused < 0))
 		return 0;
@@ -275,7 +303,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 	nb_rx = out - pkts;
 	split_rx_cursor_save(&c, vq);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_replenish(rxq, split_rx_refill, virtqueue_split_kick_needed, in_order);
+	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
 }
 
@@ -484,7 +512,7 @@ split_xmit_slow(struct virtnet_tx *txq, struct rte_mbuf *m, const bool in_order)
 	vq->descx[head].cookie = m;
 	vq->descx[head].ndescs = slots;
 	vq->descx[head].raw_free = mode == VIRTIO_TX_PUSH;
-	vq->split.avail->ring[vq->avail_idx & vq->mask] = head;
+	virtqueue_split_avail_put(vq->split.avail->ring, vq->avail_idx & vq->mask, head);
 	vq->avail_idx++;
 	vq->free_cnt -= slots;
 	vq->desc_head = split_next(vq, last, in_order);
@@ -533,7 +561,7 @@ split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const boo
 				       data_off - b.hdr_size, m->data_len + b.hdr_size, 0, 0);
 			nxt = in_order ? (uint16_t)((head + 1) & mask) : dx[head].next;
 			vq_desc_extra_set_pushed(&dx[head], m);
-			ring[avail++ & mask] = head;
+			virtqueue_split_avail_put(ring, avail++ & mask, head);
 			head = nxt;
 		} else {
 			vq->desc_head = head;
