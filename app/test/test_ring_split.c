@@ -270,10 +270,24 @@ test_rx(uint64_t features, bool mrg)
 	rte_pktmbuf_free_bulk(pkts, n);
 	st = virtio_rxq_stats(h.p.rxqs[0]);
 	CHECK(st->packets == RTE_DIM(lens) && st->errors == 0);
-	CHECK(st->broadcast == 1 && st->multicast == 0);
+	/* Nobody read the xstats yet: destination MACs are not looked at. */
+	CHECK(st->broadcast == 0 && st->multicast == 0);
 	CHECK(st->size_bins[0] == 1 && st->size_bins[1] == 1 && st->size_bins[2] == 1);
 	CHECK(st->size_bins[3] == 1 && st->size_bins[4] == 1 && st->size_bins[5] == 1);
 	CHECK(st->size_bins[6] == 2 && st->size_bins[7] == 0);
+	/* Armed (as by the first xstats query): broadcast, multicast, unicast. */
+	virtio_rx_dst_stats_arm(&h.p.dev);
+	make_frame(frame, 64, 1, true);
+	CHECK(fdev_rx_frame(&h.rxd, frame, 64, mrg, -1) == 1);
+	make_frame(frame, 64, 2, false);
+	frame[0] = 0x01;	/* 01:00:5e:..: IPv4 multicast group */
+	CHECK(fdev_rx_frame(&h.rxd, frame, 64, mrg, -1) == 1);
+	make_frame(frame, 64, 3, false);
+	CHECK(fdev_rx_frame(&h.rxd, frame, 64, mrg, -1) == 1);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
+	CHECK(n == 3);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(st->broadcast == 1 && st->multicast == 1 && st->size_bins[1] == 4);
 
 	if (mrg) {
 		/* A 9000-byte jumbo across 2 KB buffers: one 5-segment mbuf. */
@@ -361,6 +375,44 @@ test_tx(uint64_t features)
 	CHECK(st->packets == 100 * 4 * 8 && st->errors == 0);
 	CHECK(!virtqueue_is_broken(h_txvq(&h)));
 	h_teardown(&h);	/* reclaims what the device completed and what it did not */
+}
+
+/*
+ * A pushed header lands in whatever the headroom held (it is only stored
+ * when not zero already): stale bytes there must never reach the device.
+ * Tx multicast/broadcast counters start with the first xstats query.
+ */
+static void
+test_tx_headroom_dst(uint64_t features)
+{
+	uint8_t frame[64], got[128];
+	struct virtnet_stats *st;
+	struct rte_mbuf *m;
+	struct harness h;
+	uint16_t head;
+	int round, glen;
+
+	CHECK(h_setup(&h, features, 0, 0) == 0);
+	st = virtio_txq_stats(h.p.txqs[0]);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			virtio_rx_dst_stats_arm(&h.p.dev);
+		make_frame(frame, sizeof(frame), (uint8_t)round, true);
+		m = rte_pktmbuf_alloc(h.p.mp);
+		memset(m->buf_addr, 0xab, m->data_off);	/* a dirty headroom */
+		memcpy(rte_pktmbuf_append(m, sizeof(frame)), frame, sizeof(frame));
+		CHECK(h.p.dev.tx_pkt_burst(h.p.txqs[0], &m, 1) == 1);
+		head = fdev_avail_pop(&h.txd);
+		glen = fdev_tx_gather(&h.txd, head, got, sizeof(got));
+		CHECK(glen == (int)sizeof(frame) + HDR_SIZE);
+		CHECK(glen > HDR_SIZE && memcmp(got + HDR_SIZE, frame, sizeof(frame)) == 0);
+		CHECK(memcmp(got, (const uint8_t[HDR_SIZE]){ 0 }, HDR_SIZE) == 0);
+		fdev_used_put(&h.txd, head, 0);
+		fdev_used_flush(&h.txd);
+		CHECK(st->broadcast == (uint64_t)round && st->multicast == 0);
+	}
+	CHECK(st->packets == 2 && st->size_bins[1] == 2);
+	h_teardown(&h);
 }
 
 /* CSUM negotiated: a TCP checksum request becomes NEEDS_CSUM in the header. */
@@ -633,6 +685,8 @@ main(int argc, char **argv)
 	test_tx(v1 | ind);
 	test_tx(v1 | ino);
 	test_tx(v1 | ind | ino);
+	test_tx_headroom_dst(v1);
+	test_tx_headroom_dst(v1 | ino);
 	use_va = false;
 	test_rx(v1 | mrg, true);
 	test_tx(v1 | ind);
