@@ -103,6 +103,8 @@ struct split_rx_cursor {
 	uint16_t cons;		/* vq->used_cons_idx */
 	uint16_t mask;
 	uint16_t head;		/* out of order: free-list head */
+	uint16_t first;		/* out of order: first and last id this burst */
+	uint16_t last;		/* consumed, linked in that order */
 	uint16_t taken;		/* buffers consumed, back to free_cnt */
 	uint16_t left;		/* used entries not consumed (split_used_count) */
 };
@@ -119,11 +121,22 @@ split_rx_cursor_load(struct split_rx_cursor *c, const struct virtqueue *vq, uint
 	c->taken = 0;
 }
 
+/*
+ * Out of order, the ids the burst consumed go back to the free list in the
+ * order they were consumed, ahead of what was free: the refill posts them
+ * in that order again, so a device completing in order sees the same ids
+ * in the same avail slots lap after lap (unwritten lines, see
+ * virtqueue_split_avail_put), where pushing each id on the list would
+ * reverse them every lap.
+ */
 static __rte_always_inline void
-split_rx_cursor_save(const struct split_rx_cursor *c, struct virtqueue *vq)
+split_rx_cursor_save(const struct split_rx_cursor *c, struct virtqueue *vq, const bool in_order)
 {
 	vq->used_cons_idx = c->cons;
-	vq->desc_head = c->head;
+	if (!in_order && c->taken > 0) {
+		c->dx[c->last].next = c->head;
+		vq->desc_head = c->first;
+	}
 	vq->free_cnt += c->taken;
 }
 
@@ -165,8 +178,11 @@ split_rx_pop(struct virtqueue *vq, void *cursor, uint32_t *len, const bool in_or
 			virtqueue_mark_broken(vq, "used id %u is not in flight", id);
 			return NULL;
 		}
-		c->dx[id].next = c->head;
-		c->head = (uint16_t)id;
+		if (c->taken == 0)
+			c->first = (uint16_t)id;
+		else
+			c->dx[c->last].next = (uint16_t)id;
+		c->last = (uint16_t)id;
 	}
 	c->dx[id].cookie = NULL;
 	c->taken++;
@@ -240,7 +256,7 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 	virtio_rx_burst_init(&b, rxq);
 	nb_rx = virtio_rx_single(rxq, vq, &c, &b, pkts, pkts + n, split_rx_ready, split_rx_pop,
 				 in_order) - pkts;
-	split_rx_cursor_save(&c, vq);
+	split_rx_cursor_save(&c, vq, in_order);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
 	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
@@ -301,7 +317,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 			break;
 	}
 	nb_rx = out - pkts;
-	split_rx_cursor_save(&c, vq);
+	split_rx_cursor_save(&c, vq, in_order);
 	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
 	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
 	return nb_rx;
