@@ -31,6 +31,8 @@
 #   BENCH_BUSY_NS mpps: round trip (ns) above which a CPU is taken as shared
 #                 with another task and the window left out (default 1000)
 #   BENCH_HUGEPAGES mpps: 2 MB pages to reserve for the run (default 320)
+#   BENCH_TP_ARGS mpps: extra testpmd options for both sides (e.g.
+#                 --record-burst-stats)
 #   BENCH_PLUGIN  our plugin to measure (default: the one in build/)
 #   BENCH_NO_BUILD=1  measure the plugin already in build/ (build only the
 #                 bench programs), e.g. while the driver sources are mid-edit
