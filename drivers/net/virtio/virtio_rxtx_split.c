@@ -35,15 +35,22 @@ split_next(const struct virtqueue *vq, uint16_t idx, const bool in_order)
 	return in_order ? (uint16_t)((idx + 1) & vq->mask) : vq->descx[idx].next;
 }
 
+/* len, flags and next of a descriptor as the 8 bytes they occupy. */
+static __rte_always_inline uint64_t
+split_desc_word(uint32_t len, uint16_t flags, uint16_t next)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return len | (uint64_t)flags << 32 | (uint64_t)next << 48;
+#else
+	return (uint64_t)len << 32 | (uint64_t)flags << 16 | next;
+#endif
+}
+
 /* Descriptor d: len, flags and next in one 8-byte store. */
 static __rte_always_inline void
 split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint64_t w = len | (uint64_t)flags << 32 | (uint64_t)next << 48;
-#else
-	uint64_t w = (uint64_t)len << 32 | (uint64_t)flags << 16 | next;
-#endif
+	uint64_t w = split_desc_word(len, flags, next);
 
 	d->addr = addr;
 	memcpy(&d->len, &w, sizeof(w));
@@ -59,11 +66,7 @@ split_desc_set(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags
 static __rte_always_inline void
 split_desc_put(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint64_t w = len | (uint64_t)flags << 32 | (uint64_t)next << 48;
-#else
-	uint64_t w = (uint64_t)len << 32 | (uint64_t)flags << 16 | next;
-#endif
+	uint64_t w = split_desc_word(len, flags, next);
 	uint64_t cur;
 
 	memcpy(&cur, &d->len, sizeof(cur));
