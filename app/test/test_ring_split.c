@@ -276,7 +276,7 @@ test_rx(uint64_t features, bool mrg)
 	CHECK(st->size_bins[3] == 1 && st->size_bins[4] == 1 && st->size_bins[5] == 1);
 	CHECK(st->size_bins[6] == 2 && st->size_bins[7] == 0);
 	/* Armed (as by the first xstats query): broadcast, multicast, unicast. */
-	virtio_rx_dst_stats_arm(&h.p.dev);
+	virtio_dst_stats_arm(&h.p.dev);
 	make_frame(frame, 64, 1, true);
 	CHECK(fdev_rx_frame(&h.rxd, frame, 64, mrg, -1) == 1);
 	make_frame(frame, 64, 2, false);
@@ -396,7 +396,7 @@ test_tx_headroom_dst(uint64_t features)
 	st = virtio_txq_stats(h.p.txqs[0]);
 	for (round = 0; round < 2; round++) {
 		if (round == 1)
-			virtio_rx_dst_stats_arm(&h.p.dev);
+			virtio_dst_stats_arm(&h.p.dev);
 		make_frame(frame, sizeof(frame), (uint8_t)round, true);
 		m = rte_pktmbuf_alloc(h.p.mp);
 		memset(m->buf_addr, 0xab, m->data_off);	/* a dirty headroom */

@@ -217,7 +217,7 @@ struct virtio_hw {
 	bool weak_barriers;		/* !VIRTIO_F_ORDER_PLATFORM */
 	bool use_vec_rx;		/* vectorized devarg */
 	bool use_vec_tx;
-	bool rx_dst_stats;		/* xstats read once: Rx counts multicast/broadcast */
+	bool dst_stats;			/* xstats read once: queues count multicast/broadcast */
 	uint32_t speed;			/* RTE_ETH_SPEED_NUM_* */
 	uint8_t duplex;
 	struct rte_ether_addr mac_addr;

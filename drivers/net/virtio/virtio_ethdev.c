@@ -514,7 +514,7 @@ virtio_dev_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *
 	unsigned int n = virtio_xstats_count(dev), k = 0, j;
 	uint16_t q;
 
-	virtio_rx_dst_stats_arm(dev);
+	virtio_dst_stats_arm(dev);
 	if (names == NULL || limit < n)
 		return n;
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
@@ -550,7 +550,7 @@ virtio_dev_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, uns
 	uint16_t q;
 	void *qp;
 
-	virtio_rx_dst_stats_arm(dev);
+	virtio_dst_stats_arm(dev);
 	if (xstats == NULL || n < count)
 		return count;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {

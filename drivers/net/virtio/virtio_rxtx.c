@@ -124,26 +124,27 @@ virtio_dev_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_des
 	rxq->alloc_failed = &dev->data->rx_mbuf_alloc_failed;
 	rxq->mbuf_initializer = virtio_rx_mbuf_initializer(dev->data->port_id);
 	rxq->port_id = dev->data->port_id;
-	rxq->dst_stats = hw->rx_dst_stats;
+	rxq->dst_stats = hw->dst_stats;
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
 
 void
-virtio_rx_dst_stats_arm(struct rte_eth_dev *dev)
+virtio_dst_stats_arm(struct rte_eth_dev *dev)
 {
 	struct virtio_hw *hw = virtio_rxtx_hw(dev);
 	struct virtnet_rx *rxq;
+	struct virtnet_tx *txq;
 	uint16_t q;
 
-	hw->rx_dst_stats = true;
+	hw->dst_stats = true;
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		rxq = dev->data->rx_queues[q];
 		if (rxq != NULL)
 			rxq->dst_stats = 1;
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct virtnet_tx *txq = dev->data->tx_queues[q];
+		txq = dev->data->tx_queues[q];
 		if (txq != NULL)
 			txq->dst_stats = 1;
 	}
@@ -182,7 +183,7 @@ virtio_dev_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_des
 	txq->free_thresh = thresh;
 	txq->port_id = dev->data->port_id;
 	txq->configured = true;
-	txq->dst_stats = hw->rx_dst_stats;
+	txq->dst_stats = hw->dst_stats;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
 }

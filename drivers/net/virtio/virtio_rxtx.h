@@ -57,7 +57,7 @@ struct virtnet_rx {
 	uint8_t offload;		/* GUEST_CSUM/GUEST_TSO negotiated: parse the header */
 	uint8_t vlan_strip;		/* RTE_ETH_RX_OFFLOAD_VLAN_STRIP */
 	uint8_t finish_slow;		/* vlan_strip || offload: virtio_rx_finish_slow */
-	uint8_t dst_stats;		/* count multicast/broadcast (hw->rx_dst_stats) */
+	uint8_t dst_stats;		/* count multicast/broadcast (hw->dst_stats) */
 	struct virtnet_stats stats;
 };
 
@@ -77,7 +77,7 @@ struct virtnet_tx {
 	uint8_t can_push;		/* VERSION_1 or ANY_LAYOUT: hdr may share a desc */
 	uint8_t indirect;		/* VIRTIO_RING_F_INDIRECT_DESC */
 	bool configured;		/* between tx_queue_setup and release */
-	uint8_t dst_stats;		/* count multicast/broadcast (hw->rx_dst_stats) */
+	uint8_t dst_stats;		/* count multicast/broadcast (hw->dst_stats) */
 	struct virtnet_stats stats;
 };
 
@@ -122,15 +122,16 @@ void virtio_dev_rxtx_stop(struct rte_eth_dev *dev);
 void virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev);
 
 /*
- * Start counting Rx multicast/broadcast packets on every Rx queue of dev,
- * now and for queues set up later.  Telling them apart means reading each
- * packet's destination MAC, a line the device's core just wrote: a cache
- * miss the burst waits for, about a fifth of a packet's cost when the two
- * cores are far apart.  So the Rx bursts look only once the counters have
- * a reader: the first xstats query arms it (Tx always counts, its data is
- * in this core's cache).  Safe from a secondary process (shared memory).
+ * Start counting multicast/broadcast packets on every Rx and Tx queue of
+ * dev, now and for queues set up later.  Telling them apart means reading
+ * each packet's destination MAC; on Rx (and on Tx of a forwarded packet)
+ * that line was just written by the device's core: a cache miss the burst
+ * waits for, about a fifth of a packet's cost when the two cores are far
+ * apart.  So the bursts look only once the counters have a reader: the
+ * first xstats query arms it.  Safe from a secondary process (shared
+ * memory).
  */
-void virtio_rx_dst_stats_arm(struct rte_eth_dev *dev);
+void virtio_dst_stats_arm(struct rte_eth_dev *dev);
 
 /* Counters of an Rx/Tx queue object (dev->data->rx_queues[i] / tx_queues[i]). */
 struct virtnet_stats *virtio_rxq_stats(void *rxq);
@@ -200,25 +201,21 @@ virtnet_size_bin(uint32_t len)
 	return len < RTE_ETHER_MIN_LEN ? 0 : 7;
 }
 
-/* Multicast/broadcast counters of a packet whose data starts at dst. */
+/*
+ * Per-packet counters of a packet of len bytes whose data starts at dst;
+ * multicast/broadcast only when dst_stats (see virtio_dst_stats_arm).
+ */
 static __rte_always_inline void
-virtnet_stats_dst(struct virtnet_stats *st, const uint8_t *dst)
+virtnet_stats_pkt(struct virtnet_stats *st, uint32_t len, const uint8_t *dst, bool dst_stats)
 {
+	st->size_bins[virtnet_size_bin(len)]++;
 	/* Group bit of the destination MAC: multicast, all-ones: broadcast. */
-	if (unlikely(dst[0] & 1)) {
+	if (unlikely(dst_stats) && unlikely(dst[0] & 1)) {
 		if (rte_is_broadcast_ether_addr((const struct rte_ether_addr *)dst))
 			st->broadcast++;
 		else
 			st->multicast++;
 	}
-}
-
-/* Per-packet counters of a packet of len bytes whose data starts at dst. */
-static __rte_always_inline void
-virtnet_stats_pkt(struct virtnet_stats *st, uint32_t len, const uint8_t *dst)
-{
-	st->size_bins[virtnet_size_bin(len)]++;
-	virtnet_stats_dst(st, dst);
 }
 
 /* Per-burst counters: packets and bytes are summed in registers by the bursts. */
@@ -395,10 +392,7 @@ virtio_rx_deliver(struct virtnet_rx *rxq, struct virtio_rx_burst *b, struct rte_
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
 	}
 	b->bytes += len;
-	rxq->stats.size_bins[virtnet_size_bin(len)]++;
-	/* Only once someone reads them: see virtio_rx_dst_stats_arm. */
-	if (unlikely(b->dst_stats))
-		virtnet_stats_dst(&rxq->stats, data);
+	virtnet_stats_pkt(&rxq->stats, len, data, b->dst_stats);
 	return true;
 }
 
@@ -665,9 +659,7 @@ virtio_tx_count(struct virtnet_tx *txq, struct virtio_tx_burst *b, uint32_t len,
 		const uint8_t *data)
 {
 	b->bytes += len;
-	txq->stats.size_bins[virtnet_size_bin(len)]++;
-	if (unlikely(b->dst_stats))
-		virtnet_stats_dst(&txq->stats, data);
+	virtnet_stats_pkt(&txq->stats, len, data, b->dst_stats);
 }
 
 /*
