@@ -34,6 +34,9 @@
 #   BENCH_TP_ARGS mpps: extra testpmd options for both sides (e.g.
 #                 --record-burst-stats)
 #   BENCH_PLUGIN  our plugin to measure (default: the one in build/)
+#   BENCH_BASE_PLUGIN mpps: a plugin to measure in the stock column instead
+#                 of Debian's driver: an A/B of two builds of ours, same
+#                 windows, same placement classes (the table still says stock)
 #   BENCH_NO_BUILD=1  measure the plugin already in build/ (build only the
 #                 bench programs), e.g. while the driver sources are mid-edit
 
@@ -66,6 +69,7 @@ hugepages=${BENCH_HUGEPAGES:-320}
 out=$root/build/bench
 run=$out/run		# sockets; under build/, which is not world-writable
 plugin=${BENCH_PLUGIN:-$root/build/drivers/net/virtio/librte_net_virtio_user.so}
+base_plugin=${BENCH_BASE_PLUGIN:-}
 stock_so=$(compgen -G '/usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_net_virtio.so.*' | head -n 1 ||
 	true)
 pfx=bench$$
@@ -164,6 +168,7 @@ build_info() {
 		echo "stock .comment: $(readelf -p .comment "$stock_so" 2>/dev/null |
 			sed -n 's/^ *\[ *[0-9a-f]*\] *//p' | sort -u | tr '\n' ' ')" \
 			"(empty: Debian strips it; its build log says gcc 12, -O2 -march=corei7)"
+		[ -z "$base_plugin" ] || echo "stock column (BENCH_BASE_PLUGIN): $base_plugin"
 		echo "ours: $plugin"
 		echo "ours .comment: $(readelf -p .comment "$plugin" 2>/dev/null |
 			sed -n 's/^ *\[ *[0-9a-f]*\] *//p' | sort -u | tr '\n' ' ')"
@@ -327,6 +332,7 @@ mpps_window() {
 	io) fe_mode=io be_mode=io start="start tx_first 4" ;;
 	esac
 	[ "$drv" = ours ] && fe_eal=(-d "$plugin")
+	[ "$drv" = stock ] && [ -n "$base_plugin" ] && fe_eal=(-d "$base_plugin")
 	rtt0=$(placement)
 	tp_start be 1 --vdev "net_vhost0,iface=$sock,queues=1" -- -i \
 		--total-num-mbufs 16384 --nb-cores 1 --txpkts "$len" --forward-mode="$be_mode"
