@@ -41,6 +41,7 @@ RTE_LOG_REGISTER(virtio_logtype_driver, pmd.net.virtio.driver, NOTICE);
 #define POOL_SIZE	2047
 #define HDR_SIZE	12
 #define DATA_ROOM	(2048 + RTE_PKTMBUF_HEADROOM)
+#define RX_FULL		2048	/* a frame that fills one Rx buffer to its end */
 #define AU		(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED)
 
 static bool use_va = true;
@@ -453,6 +454,35 @@ test_rx(uint64_t features, uint16_t size)
 	h_teardown(&h);
 }
 
+/*
+ * Mergeable: num_buffers is read only from a first buffer the device filled
+ * to its end.  A short one is the whole packet, whatever its header says
+ * (7 here); the next frame spans a full and a partial buffer.
+ */
+static void
+test_rx_mrg_short_first(uint64_t features)
+{
+	uint8_t frame[3000];
+	struct rte_mbuf *pkts[4];
+	struct virtnet_stats *st;
+	struct harness h;
+	uint16_t n;
+
+	CHECK(h_setup(&h, features, 64, 0, 0) == 0);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
+	make_frame(frame, sizeof(frame), 3, false);
+	CHECK(fdev_rx_frame(&h.rxd, frame, 100, true, 7) == 1);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
+	CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100) && pkts[0]->nb_segs == 1);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(fdev_rx_frame(&h.rxd, frame, sizeof(frame), true, -1) == 2);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
+	CHECK(n == 1 && mbuf_equals(pkts[0], frame, sizeof(frame)) && pkts[0]->nb_segs == 2);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(st->packets == 2 && st->errors == 0);
+	h_teardown(&h);
+}
+
 /* Mergeable packet whose buffers the device marks used one at a time. */
 static void
 test_rx_partial(uint64_t features)
@@ -791,8 +821,9 @@ enum hostile {
 	H_ID_NOT_INFLIGHT,	/* same id twice */
 	H_LEN_LONG,		/* len beyond the buffer: drop, not broken */
 	H_LEN_SHORT,		/* len below header + Ethernet: drop */
-	H_NBUF_ZERO,		/* num_buffers 0: drop */
-	H_NBUF_ENDLESS,		/* num_buffers beyond what is in flight: drop, no walk */
+	H_NBUF_ZERO,		/* full first buffer, num_buffers 0: drop */
+	H_NBUF_ENDLESS,		/* full first buffer, num_buffers beyond what is in flight:
+				 * drop, no walk */
 	H_INORDER_ID,		/* in order: id out of sequence */
 	H_STALE,		/* used descriptor where nothing is in flight */
 };
@@ -828,10 +859,10 @@ rx_hostile_inject(struct harness *h, enum hostile what, bool mrg, const uint8_t 
 		fdev_used_put(&h->rxd, c.id, HDR_SIZE + 13, 1);
 		break;
 	case H_NBUF_ZERO:
-		fdev_rx_frame(&h->rxd, frame, 100, mrg, 0);
+		fdev_rx_frame(&h->rxd, frame, RX_FULL, mrg, 0);
 		break;
 	case H_NBUF_ENDLESS:
-		fdev_rx_frame(&h->rxd, frame, 100, mrg, 65535);
+		fdev_rx_frame(&h->rxd, frame, RX_FULL, mrg, 65535);
 		break;
 	case H_INORDER_ID:
 		fdev_pop(&h->rxd, &c);
@@ -852,13 +883,13 @@ test_rx_hostile(enum hostile what, uint64_t features)
 	bool expect_broken = hostile_breaks(what);
 	struct rte_mbuf *pkts[32];
 	struct virtnet_stats *st;
-	uint8_t frame[1600];
+	uint8_t frame[RX_FULL];
 	struct harness h;
 	uint16_t n, before;
 
 	CHECK(h_setup(&h, features, what == H_STALE ? 16 : 64, what == H_STALE ? 8 : 0, 0) == 0);
 	st = virtio_rxq_stats(h.p.rxqs[0]);
-	make_frame(frame, 100, 1, false);
+	make_frame(frame, RX_FULL, 1, false);
 	rx_hostile_inject(&h, what, mrg, frame);
 	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -965,6 +996,8 @@ main(int argc, char **argv)
 	use_va = true;
 	test_rx_partial(v1 | mrg);
 	test_rx_partial(v1 | mrg | ino);
+	test_rx_mrg_short_first(v1 | mrg);
+	test_rx_mrg_short_first(v1 | mrg | ino);
 	test_rx_ooo(v1);
 	test_rx_ooo(v1 | mrg);
 	test_tx_partial(v1);

@@ -37,6 +37,7 @@ RTE_LOG_REGISTER(virtio_logtype_driver, pmd.net.virtio.driver, NOTICE);
 #define RING_SIZE	256
 #define HDR_SIZE	12
 #define DATA_ROOM	(2048 + RTE_PKTMBUF_HEADROOM)
+#define RX_FULL		2048	/* a frame that fills one Rx buffer to its end */
 
 /* Descriptors carry IOVAs when false; --no-huge runs IOVA as VA, so the fake
  * device can still dereference them. */
@@ -415,6 +416,37 @@ test_tx_headroom_dst(uint64_t features)
 	h_teardown(&h);
 }
 
+/*
+ * Mergeable: a first buffer used short of its length holds the whole packet
+ * (the device fills all of a packet's buffers but the last), so its
+ * num_buffers is not read: a device that writes 7 there anyway still gets
+ * its frame delivered once, then a frame over two full-and-partial buffers
+ * goes by num_buffers as usual.
+ */
+static void
+test_rx_mrg_short_first(uint64_t features)
+{
+	uint8_t frame[3000];
+	struct rte_mbuf *pkts[4];
+	struct virtnet_stats *st;
+	struct harness h;
+	uint16_t n;
+
+	CHECK(h_setup(&h, features, 0, 0) == 0);
+	st = virtio_rxq_stats(h.p.rxqs[0]);
+	make_frame(frame, sizeof(frame), 3, false);
+	CHECK(fdev_rx_frame(&h.rxd, frame, 100, true, 7) == 1);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
+	CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100) && pkts[0]->nb_segs == 1);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(fdev_rx_frame(&h.rxd, frame, sizeof(frame), true, -1) == 2);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
+	CHECK(n == 1 && mbuf_equals(pkts[0], frame, sizeof(frame)) && pkts[0]->nb_segs == 2);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(st->packets == 2 && st->errors == 0);
+	h_teardown(&h);
+}
+
 /* CSUM negotiated: a TCP checksum request becomes NEEDS_CSUM in the header. */
 static void
 test_tx_offload(uint64_t features)
@@ -489,8 +521,8 @@ enum hostile {
 	H_IDX_JUMP,		/* used idx far beyond what is in flight */
 	H_LEN_LONG,		/* len beyond the buffer: drop, not broken */
 	H_LEN_SHORT,		/* len below header + Ethernet: drop */
-	H_NBUF_ZERO,		/* num_buffers 0: drop */
-	H_NBUF_MANY,		/* num_buffers beyond what is used: drop */
+	H_NBUF_ZERO,		/* full first buffer, num_buffers 0: drop */
+	H_NBUF_MANY,		/* full first buffer, num_buffers beyond what is used: drop */
 	H_INORDER_ID,		/* in order: id out of sequence */
 };
 
@@ -502,13 +534,13 @@ test_rx_hostile(enum hostile what, uint64_t features)
 			     what == H_IDX_JUMP || what == H_INORDER_ID;
 	struct rte_mbuf *pkts[32];
 	struct virtnet_stats *st;
-	uint8_t frame[1600];
+	uint8_t frame[RX_FULL];
 	struct harness h;
 	uint16_t n, id;
 
 	CHECK(h_setup(&h, features, 0, 0) == 0);
 	st = virtio_rxq_stats(h.p.rxqs[0]);
-	make_frame(frame, 100, 1, false);
+	make_frame(frame, RX_FULL, 1, false);
 	switch (what) {
 	case H_ID_RANGE:
 		fdev_avail_pop(&h.rxd);
@@ -529,10 +561,10 @@ test_rx_hostile(enum hostile what, uint64_t features)
 		fdev_used_put(&h.rxd, fdev_avail_pop(&h.rxd), HDR_SIZE + 13);
 		break;
 	case H_NBUF_ZERO:
-		fdev_rx_frame(&h.rxd, frame, 100, mrg, 0);
+		fdev_rx_frame(&h.rxd, frame, RX_FULL, mrg, 0);
 		break;
 	case H_NBUF_MANY:
-		fdev_rx_frame(&h.rxd, frame, 100, mrg, 7);
+		fdev_rx_frame(&h.rxd, frame, RX_FULL, mrg, 7);
 		break;
 	case H_INORDER_ID:
 		fdev_avail_pop(&h.rxd);
@@ -687,6 +719,9 @@ main(int argc, char **argv)
 	test_tx(v1 | ind | ino);
 	test_tx_headroom_dst(v1);
 	test_tx_headroom_dst(v1 | ino);
+	test_tx_headroom_dst(v1 | mrg);
+	test_rx_mrg_short_first(v1 | mrg);
+	test_rx_mrg_short_first(v1 | mrg | ino);
 	use_va = false;
 	test_rx(v1 | mrg, true);
 	test_tx(v1 | ind);

@@ -397,6 +397,30 @@ virtio_rx_deliver(struct virtnet_rx *rxq, struct virtio_rx_burst *b, struct rte_
 }
 
 /*
+ * Mergeable Rx, first buffer m of a packet used for len bytes (UNTRUSTED):
+ * deliver it into **out when it is the whole packet.  The device fills
+ * every buffer of a packet but the last up to its full length (virtio 1.x
+ * 5.1.6.4.1), so a first buffer used short of buf_len (and for at least a
+ * header and an Ethernet header: the same compare) holds all of it, and
+ * num_buffers need not be waited for: its line is one the device has just
+ * written.  It is only prefetched: a packet sent back out gets num_buffers
+ * zeroed there (virtio_tx_hdr_push), and fetched now with the rest of the
+ * burst's it is no miss then.  False: the caller reads num_buffers.
+ */
+static __rte_always_inline bool
+virtio_rx_mrg_whole(struct virtnet_rx *rxq, struct virtio_rx_burst *b, struct rte_mbuf *m,
+		    uint32_t len, struct rte_mbuf ***out)
+{
+	if (unlikely(len - b->min_len >= b->len_span))
+		return false;
+	rte_prefetch0((const uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM - b->hdr_size);
+	virtio_rx_rearm(b, m, len - b->hdr_size);
+	if (virtio_rx_deliver(rxq, b, m, len - b->hdr_size))
+		*(*out)++ = m;
+	return true;
+}
+
+/*
  * Ring walking steps a layout file passes to the shared Rx skeletons below.
  * They are __rte_always_inline functions passed as constants, so each
  * skeleton compiles to one straight burst per layout (no indirect call).
@@ -626,9 +650,10 @@ virtio_tx_pushable(const struct virtio_tx_burst *b, const struct rte_mbuf *m,
  * it is all zeros: an 8-byte and a 4-byte word cover the 10- and the
  * 12-byte header alike (they overlap for 10).  They are stored only when
  * not zero already: a recycled mbuf's headroom usually still holds the
- * header it carried last time, and leaving that cache line unwritten keeps
- * it shared with the device's core instead of pulling it back here (the
- * device reads it again for this packet).
+ * header it carried last time, and the device's core reads that line too
+ * (it prefetches the descriptor's start on transmit, compares the header
+ * before writing it on receive): left unwritten, the line stays shared
+ * instead of being pulled back here and then fetched again by the device.
  */
 static __rte_always_inline void
 virtio_tx_hdr_push(const struct virtnet_tx *txq, const struct virtio_tx_burst *b,

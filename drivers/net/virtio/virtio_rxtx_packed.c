@@ -330,6 +330,10 @@ packed_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, cons
 		if (unlikely(id < 0))
 			break;
 		m = c.dx[id].cookie;
+		if (likely(virtio_rx_mrg_whole(rxq, &b, m, len, &out))) {
+			packed_rx_take(&c, id, in_order);
+			continue;
+		}
 		if (unlikely(!virtio_rx_len_ok(&b, len))) {
 			virtio_rx_drop_raw(rxq, packed_rx_take(&c, id, in_order));
 			continue;

@@ -303,6 +303,8 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 		m = split_rx_pop(vq, &c, &len, in_order);
 		if (unlikely(m == NULL))
 			break;
+		if (likely(virtio_rx_mrg_whole(rxq, &b, m, len, &out)))
+			continue;
 		if (unlikely(!virtio_rx_len_ok(&b, len))) {
 			virtio_rx_drop_raw(rxq, m);
 			continue;
