@@ -5,6 +5,9 @@
  * and tx_pkt_prepare.
  */
 
+#ifdef RTE_ARCH_X86
+#include <cpuid.h>
+#endif
 #include <errno.h>
 #include <string.h>
 
@@ -233,9 +236,27 @@ virtio_rearm_word(uint16_t refcnt, uint16_t nb_segs)
 	return v;
 }
 
+/*
+ * PREFETCHW is not in the baseline ISA the driver is built for (corei7):
+ * AMD has it throughout, Intel from Broadwell on (CPUID 0x80000001, ECX
+ * bit 8).
+ */
+static bool
+virtio_cpu_prefetchw(void)
+{
+#ifdef RTE_ARCH_X86
+	unsigned int eax, ebx, ecx, edx;
+
+	return __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) && (ecx & bit_PRFCHW) != 0;
+#else
+	return true;
+#endif
+}
+
 static void
 virtio_txq_arm(struct virtnet_tx *txq, const struct virtio_hw *hw)
 {
+	txq->prefetch_w = virtio_cpu_prefetchw();
 	txq->hdr_size = hw->vtnet_hdr_size;
 	txq->offload = virtio_with_feature(hw, VIRTIO_NET_F_CSUM) ||
 		       virtio_with_feature(hw, VIRTIO_NET_F_HOST_TSO4) ||

@@ -75,6 +75,7 @@ struct virtnet_tx {
 	uint16_t queue_id;
 	uint8_t offload;		/* CSUM/HOST_TSO negotiated: fill the header */
 	uint8_t can_push;		/* VERSION_1 or ANY_LAYOUT: hdr may share a desc */
+	uint8_t prefetch_w;		/* CPU has PREFETCHW: virtqueue_prefetch_w */
 	uint8_t indirect;		/* VIRTIO_RING_F_INDIRECT_DESC */
 	bool configured;		/* between tx_queue_setup and release */
 	uint8_t dst_stats;		/* count multicast/broadcast (hw->dst_stats) */

@@ -605,6 +605,8 @@ packed_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const bo
 	head = pos;
 	head_flags = lap;
 	wflags = PACKED_FLAGS_HELD(lap);
+	if (txq->prefetch_w)
+		virtqueue_prefetch_w(desc, pos, RTE_MIN(n, nfree), size, sizeof(*desc));
 
 	for (i = 0; i < n; i++) {
 		m = pkts[i];

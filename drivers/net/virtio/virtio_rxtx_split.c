@@ -571,6 +571,9 @@ split_xmit(struct virtnet_tx *txq, struct rte_mbuf **pkts, uint16_t n, const boo
 	head = vq->desc_head;
 	avail = vq->avail_idx;
 	avail_end = avail + vq->free_cnt;
+	/* Out of order the free descriptors are a list: no range to ask for. */
+	if (in_order && txq->prefetch_w)
+		virtqueue_prefetch_w(desc, head, RTE_MIN(n, vq->free_cnt), vq->size, sizeof(*desc));
 
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
