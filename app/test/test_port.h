@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "test_harness.h"
@@ -98,6 +99,60 @@ th_port_teardown(struct th_port *p, unsigned int pool_size)
 	virtqueue_destroy(p->vqs[0]);
 	virtqueue_destroy(p->vqs[1]);
 	p->vqs[0] = p->vqs[1] = NULL;
+}
+
+/* Does m's chain hold exactly the len bytes at f? */
+static inline bool
+th_mbuf_equals(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
+{
+	uint32_t off = 0;
+
+	if (m->pkt_len != len)
+		return false;
+	for (; m != NULL; m = m->next) {
+		if (off + m->data_len > len ||
+		    memcmp(rte_pktmbuf_mtod(m, const uint8_t *), f + off, m->data_len) != 0)
+			return false;
+		off += m->data_len;
+	}
+	return off == len;
+}
+
+/*
+ * The test's fake device (each test has its own struct fdev) writing a
+ * frame into the Rx ring as buffers of the ring's layout: num_buffers is
+ * the true count unless nbufs >= 0.  Returns the buffers used, or -1.
+ */
+struct fdev;
+typedef int th_rx_frame_t(struct fdev *d, const uint8_t *frame, uint32_t len, bool mrg,
+			  int nbufs);
+
+/*
+ * Mergeable Rx, either layout: num_buffers is read only from a first buffer
+ * the device filled to its end.  A short one is the whole packet whatever
+ * its header says (7 here); the next frame spans a full and a partial
+ * buffer and goes by num_buffers as usual.
+ */
+static inline void
+th_rx_mrg_short_first(struct th_port *p, struct fdev *d, th_rx_frame_t *frame_in)
+{
+	struct virtnet_stats *st = virtio_rxq_stats(p->rxqs[0]);
+	struct rte_mbuf *pkts[4];
+	uint8_t frame[3000];
+	uint16_t n, i;
+
+	for (i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(3 + i * 7);
+	frame[0] = 0x02;	/* unicast, locally administered */
+	CHECK(frame_in(d, frame, 100, true, 7) == 1);
+	n = p->dev.rx_pkt_burst(p->rxqs[0], pkts, RTE_DIM(pkts));
+	CHECK(n == 1 && th_mbuf_equals(pkts[0], frame, 100) && pkts[0]->nb_segs == 1);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(frame_in(d, frame, sizeof(frame), true, -1) == 2);
+	n = p->dev.rx_pkt_burst(p->rxqs[0], pkts, RTE_DIM(pkts));
+	CHECK(n == 1 && th_mbuf_equals(pkts[0], frame, sizeof(frame)) && pkts[0]->nb_segs == 2);
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(st->packets == 2 && st->errors == 0);
 }
 
 #endif /* TEST_PORT_H */

@@ -226,22 +226,6 @@ make_frame(uint8_t *f, uint32_t len, uint8_t seed, bool bcast)
 		memset(f, 0xff, 6);
 }
 
-static bool
-mbuf_equals(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
-{
-	uint32_t off = 0;
-
-	if (m->pkt_len != len)
-		return false;
-	for (; m != NULL; m = m->next) {
-		if (off + m->data_len > len ||
-		    memcmp(rte_pktmbuf_mtod(m, const uint8_t *), f + off, m->data_len) != 0)
-			return false;
-		off += m->data_len;
-	}
-	return off == len;
-}
-
 /* ---- functional cases ---- */
 
 static void
@@ -265,7 +249,7 @@ test_rx(uint64_t features, bool mrg)
 	CHECK(n == RTE_DIM(lens));
 	for (i = 0; i < n; i++) {
 		make_frame(frame, lens[i], (uint8_t)i, i == 3);
-		CHECK(mbuf_equals(pkts[i], frame, lens[i]));
+		CHECK(th_mbuf_equals(pkts[i], frame, lens[i]));
 		CHECK(pkts[i]->nb_segs == 1 && pkts[i]->port == 0);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -298,7 +282,7 @@ test_rx(uint64_t features, bool mrg)
 		CHECK(n == 1);
 		if (n == 1) {
 			CHECK(pkts[0]->nb_segs == 5);
-			CHECK(mbuf_equals(pkts[0], frame, 9000));
+			CHECK(th_mbuf_equals(pkts[0], frame, 9000));
 			rte_pktmbuf_free(pkts[0]);
 		}
 		CHECK(st->size_bins[7] == 1);
@@ -310,7 +294,7 @@ test_rx(uint64_t features, bool mrg)
 		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
 		CHECK(n == 1);
 		if (n == 1) {
-			CHECK(mbuf_equals(pkts[0], frame, 128));
+			CHECK(th_mbuf_equals(pkts[0], frame, 128));
 			rte_pktmbuf_free(pkts[0]);
 		}
 	}
@@ -416,34 +400,14 @@ test_tx_headroom_dst(uint64_t features)
 	h_teardown(&h);
 }
 
-/*
- * Mergeable: a first buffer used short of its length holds the whole packet
- * (the device fills all of a packet's buffers but the last), so its
- * num_buffers is not read: a device that writes 7 there anyway still gets
- * its frame delivered once, then a frame over two full-and-partial buffers
- * goes by num_buffers as usual.
- */
+/* Mergeable Rx: see th_rx_mrg_short_first. */
 static void
 test_rx_mrg_short_first(uint64_t features)
 {
-	uint8_t frame[3000];
-	struct rte_mbuf *pkts[4];
-	struct virtnet_stats *st;
 	struct harness h;
-	uint16_t n;
 
 	CHECK(h_setup(&h, features, 0, 0) == 0);
-	st = virtio_rxq_stats(h.p.rxqs[0]);
-	make_frame(frame, sizeof(frame), 3, false);
-	CHECK(fdev_rx_frame(&h.rxd, frame, 100, true, 7) == 1);
-	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
-	CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100) && pkts[0]->nb_segs == 1);
-	rte_pktmbuf_free_bulk(pkts, n);
-	CHECK(fdev_rx_frame(&h.rxd, frame, sizeof(frame), true, -1) == 2);
-	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 4);
-	CHECK(n == 1 && mbuf_equals(pkts[0], frame, sizeof(frame)) && pkts[0]->nb_segs == 2);
-	rte_pktmbuf_free_bulk(pkts, n);
-	CHECK(st->packets == 2 && st->errors == 0);
+	th_rx_mrg_short_first(&h.p, &h.rxd, fdev_rx_frame);
 	h_teardown(&h);
 }
 
@@ -581,7 +545,7 @@ test_rx_hostile(enum hostile what, uint64_t features)
 		/* The queue goes on: an honest frame still arrives. */
 		CHECK(fdev_rx_frame(&h.rxd, frame, 100, mrg, -1) == 1);
 		n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
-		CHECK(n == 1 && mbuf_equals(pkts[0], frame, 100));
+		CHECK(n == 1 && th_mbuf_equals(pkts[0], frame, 100));
 		rte_pktmbuf_free_bulk(pkts, n);
 	} else {
 		/* Broken: later bursts return 0 and leave the ring alone. */
