@@ -33,6 +33,10 @@
 #   BENCH_HUGEPAGES mpps: 2 MB pages to reserve for the run (default 320)
 #   BENCH_TP_ARGS mpps: extra testpmd options for both sides (e.g.
 #                 --record-burst-stats)
+#   BENCH_PERF=1  mpps: profile CPU 0 during each window (perf record -e
+#                 cpu-clock; installs linux-perf) and report the driver's
+#                 own cycles per packet: the frontend's cycles times the
+#                 share of its busy samples in the driver's shared object
 #   BENCH_PLUGIN  our plugin to measure (default: the one in build/)
 #   BENCH_BASE_PLUGIN mpps: a plugin to measure in the stock column instead
 #                 of Debian's driver: an A/B of two builds of ours, same
@@ -70,6 +74,7 @@ out=$root/build/bench
 run=$out/run		# sockets; under build/, which is not world-writable
 plugin=${BENCH_PLUGIN:-$root/build/drivers/net/virtio/librte_net_virtio_user.so}
 base_plugin=${BENCH_BASE_PLUGIN:-}
+perf_on=${BENCH_PERF:-0}
 stock_so=$(compgen -G '/usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_net_virtio.so.*' | head -n 1 ||
 	true)
 pfx=bench$$
@@ -108,19 +113,26 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- setup
+# need_pkg COMMAND PACKAGE WHAT: install PACKAGE unless COMMAND exists.
+need_pkg() {
+	command -v "$1" >/dev/null && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		log "warning: $1 missing and not root: no $3"
+		return 1
+	fi
+	log "installing $2 for the $3"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends "$2" >/dev/null ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" \
+			>/dev/null; } ||
+		{ log "warning: $2 not installed: no $3"; return 1; }
+}
+
 setup() {
 	bash devtools/setup.sh
-	if ! command -v gnuplot >/dev/null; then
-		if [ "$(id -u)" -eq 0 ]; then
-			log "installing gnuplot-nox for the plots"
-			export DEBIAN_FRONTEND=noninteractive
-			apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null ||
-				{ apt-get update -qq && apt-get install -y -qq \
-					--no-install-recommends gnuplot-nox >/dev/null; } ||
-				log "warning: gnuplot-nox not installed: no plots"
-		else
-			log "warning: gnuplot missing and not root: no plots"
-		fi
+	need_pkg gnuplot gnuplot-nox plots || true
+	if [ "$perf_on" = 1 ] && ! need_pkg perf linux-perf "driver profiles"; then
+		perf_on=0
 	fi
 	if [ -f build/build.ninja ] && [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
 		ninja -C build app/bench/vu-bench-ipp app/bench/vu-bench-placement ||
@@ -318,6 +330,19 @@ path_devargs() {
 	echo "queue_size=256,mrg_rxbuf=$mrg,in_order=$ino,packed_vq=$packed"
 }
 
+# window_profile WDIR DSO: sample CPU 0 for the window; WDIR/driver-share.txt
+# gets DSO's share of all samples and the busy (not idle) share, in %.
+window_profile() {
+	local wdir=$1 dso=$2
+	perf record -q -e cpu-clock -C 0 -o "$wdir/perf.data" -- sleep "$window" 2>/dev/null ||
+		return 0
+	perf report -i "$wdir/perf.data" --sort dso --stdio 2>/dev/null |
+		awk -v dso="$dso" '$1 ~ /%$/ { p = $1 + 0; if ($2 == dso) d += p;
+			if ($2 != "[kernel.kallsyms]") b += p }
+			END { printf "%.2f %.2f\n", d, b }' >"$wdir/driver-share.txt"
+	rm -f "$wdir/perf.data"
+}
+
 # One window: DRIVER PATH LEN MODE REP; appends a line to mpps-windows.txt.
 mpps_window() {
 	local drv=$1 p=$2 len=$3 mode=$4 rep=$5 fe_mode be_mode start rtt0 rtt1 ok=1
@@ -355,7 +380,11 @@ mpps_window() {
 		sleep 1
 		tp_cmd fe 'clear fwd stats all' 'show port stats all' &&
 			tp_cmd be 'clear fwd stats all' 'show port stats all' || ok=0
-		sleep "$window"
+		if [ "$perf_on" = 1 ]; then
+			window_profile "$wdir" "$(basename "${fe_eal[1]:-$stock_so}")"
+		else
+			sleep "$window"
+		fi
 		tp_cmd fe 'show port stats all' 'show fwd stats all' &&
 			tp_cmd be 'show port stats all' 'show fwd stats all' || ok=0
 	fi

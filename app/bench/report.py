@@ -25,7 +25,8 @@ PATHS = ['split', 'split-mrg', 'split-ino', 'split-mrg-ino',
          'packed', 'packed-mrg', 'packed-ino', 'packed-mrg-ino']
 DRIVERS = ['stock', 'ours']
 FIELDS = ['kind', 'driver', 'path', 'len', 'mode', 'rep', 'placement', 'rtt_before_ns',
-          'rtt_after_ns', 'instr_per_pkt', 'mpps', 'cycles_per_pkt', 'status']
+          'rtt_after_ns', 'instr_per_pkt', 'mpps', 'cycles_per_pkt', 'driver_cycles_per_pkt',
+          'status']
 TRIGGER = re.compile(r'^desc: Trigger: Client Request: ipp (tx|rx) (\S+) (\d+) pkts=(\d+)$')
 
 
@@ -173,12 +174,17 @@ def mpps_collect(out, near_ns, busy_ns):
             status = 'n/a'
             if re.search(r'Fail to (configure|start) port', fe):
                 status = 'n/a (port failed)'
+        # BENCH_PERF=1: the driver object's share of the busy samples of CPU 0.
+        share = read(os.path.join(wdir, 'driver-share.txt')).split()
+        dcyc = ''
+        if len(share) == 2 and float(share[1]) > 0 and cyc is not None and status == 'ok':
+            dcyc = round(cyc * float(share[0]) / float(share[1]), 1)
         rows.append({'kind': 'mpps', 'driver': drv, 'path': p, 'len': int(ln), 'mode': mode,
                      'rep': int(rep), 'placement': p0 if p0 == p1 else 'mixed',
                      'rtt_before_ns': rtt0, 'rtt_after_ns': rtt1,
                      'mpps': round(pps / 1e6, 3) if pps else '',
                      'cycles_per_pkt': cyc if cyc is not None and status == 'ok' else '',
-                     'status': status})
+                     'driver_cycles_per_pkt': dcyc, 'status': status})
     return rows
 
 
@@ -218,6 +224,29 @@ def mpps_table(rows):
                 '%.2f' % (co / cs) if cs and co else '-',
                 '%.3f' % ms if ms else 'n/a', '%.3f' % mo if mo else 'n/a', order))
     return agg
+
+
+def driver_table(rows):
+    """BENCH_PERF=1: medians of the driver's own cycles per packet."""
+    cases = {}
+    for r in rows:
+        if r['driver_cycles_per_pkt'] != '' and r['placement'] in ('near', 'far'):
+            cases.setdefault((r['path'], r['len'], r['mode'], r['placement']), {}).setdefault(
+                r['driver'], []).append(r['driver_cycles_per_pkt'])
+    if not cases:
+        return
+    print('\nThe driver\'s own cycles per packet (BENCH_PERF=1): the frontend\'s cycles'
+          ' times the share of CPU 0\'s busy samples in the driver\'s shared object')
+    hdr = '%-15s %5s %-7s %-6s | %8s %8s %6s' % ('path', 'len', 'mode', 'place',
+                                                 'drv stock', 'drv ours', 'ratio')
+    print(hdr)
+    print('-' * len(hdr))
+    for (p, ln, mode, pl), by in sorted(cases.items(), key=lambda kv: (path_key(kv[0][0]),) +
+                                        kv[0][1:]):
+        cs, co = (statistics.median(by[d]) if d in by else None for d in DRIVERS)
+        print('%-15s %5d %-7s %-6s | %8s %8s %6s' % (
+            p, ln, mode, pl, '%.1f' % cs if cs else 'n/a', '%.1f' % co if co else 'n/a',
+            '%.2f' % (co / cs) if cs and co else '-'))
 
 
 # ------------------------------------------------------------------ plots
@@ -305,6 +334,7 @@ def main():
     if a.part in ('mpps', 'all'):
         mpps_rows = mpps_collect(a.out, a.near_ns, a.busy_ns)
         agg = mpps_table(mpps_rows)
+        driver_table(mpps_rows)
         plot_mpps(a.out, agg)
         rows += mpps_rows
     with open(os.path.join(a.out, 'results.csv'), 'w', newline='') as fh:
