@@ -275,6 +275,7 @@ tp_start() {
 	shift 2
 	rm -f "$run/$name.in"
 	mkfifo "$run/$name.in"
+	# shellcheck disable=SC2086 # BENCH_TP_ARGS holds options: split on purpose
 	timeout -s INT $((window + 90)) dpdk-testpmd --lcores "0@$cpu,1@$cpu" \
 		-m 256 --single-file-segments --huge-dir "$hp_mounted" --no-pci \
 		--file-prefix "$pfx-$name" "$@" ${BENCH_TP_ARGS:-} <"$run/$name.in" >"$wdir/$name.log" 2>&1 &

@@ -71,6 +71,7 @@ stop_pid()
 	wait "$pid" 2>/dev/null || true
 }
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup()
 {
 	stop_pid "$fe_pid"
