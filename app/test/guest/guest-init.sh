@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=dash
 #
 # /init of the test guest (packed into the initramfs by guest-run.sh): load
 # the modules, mount the host's tree with a RAM overlay, run the command the

@@ -141,6 +141,7 @@ build_simulator() {  # build_simulator DLDIR VERSION
 	# The arch headers include the common ones by absolute path.
 	sed -i "s#^include /usr/src/#include $hdr/usr/src/#" \
 		"$hdr/usr/src/linux-headers-$krel/Makefile"
+	# shellcheck disable=SC2046 # one tar member per word
 	dpkg-deb --fsys-tarfile "$dl"/linux-source-*.deb \
 		| tar -xO "./usr/src/linux-source-$series.tar.xz" \
 		| tar -xJ -C "$bld" --strip-components=1 \
@@ -243,6 +244,7 @@ trap 'rm -rf "$run"' EXIT
 	done
 } > "$run/env"
 
+# shellcheck disable=SC2054 # tcg,thread=multi is one QEMU argument
 accel=(-accel tcg,thread=multi -cpu max)
 # KVM only with hardware virtualisation (a PVM-only /dev/kvm hangs Debian kernels).
 if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then accel=(-accel kvm -cpu host); fi

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 #
 # Helpers shared by the control-queue and multi-queue tests (cvq_*.sh,
 # mq_*.sh); sourced after lib.sh, never run.

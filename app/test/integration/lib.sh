@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # VU_* variables are read by the sourcing scripts
 #
 # Shared helpers for the integration tests; sourced, never run.
 #
@@ -132,7 +134,7 @@ vu_hugepages_restore() {
 	local i now nr=/proc/sys/vm/nr_hugepages
 	if [ "$VU_HUGE_MOUNTED" = 1 ]; then
 		rm -f "$VU_HUGE_DIR"/* 2>/dev/null
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			umount "$VU_HUGE_DIR" 2>/dev/null && break
 			sleep 0.1
 		done
