@@ -281,6 +281,16 @@ virtqueue_prefetchw_line(const uint8_t *p)
 #endif
 }
 
+/* Prefetch with write intent every cache line that [from, to) touches. */
+static __rte_always_inline void
+virtqueue_prefetchw_range(const uint8_t *from, const uint8_t *to)
+{
+	const uint8_t *p;
+
+	for (p = RTE_PTR_ALIGN_FLOOR(from, RTE_CACHE_LINE_SIZE); p < to; p += RTE_CACHE_LINE_SIZE)
+		virtqueue_prefetchw_line(p);
+}
+
 /*
  * Ask for the cache lines of ring entries [pos, pos + n) (esize bytes each,
  * a ring of size entries, n <= size) with write intent before a burst
@@ -291,15 +301,12 @@ virtqueue_prefetchw_line(const uint8_t *p)
 static __rte_always_inline void
 virtqueue_prefetch_w(const void *ring, uint16_t pos, uint16_t n, uint16_t size, size_t esize)
 {
-	const uint8_t *base = ring, *p = base + (size_t)pos * esize;
-	const uint8_t *end = base + (size_t)RTE_MIN(pos + n, size) * esize;
+	const uint8_t *base = ring;
 
-	for (; p < end; p += RTE_CACHE_LINE_SIZE)
-		virtqueue_prefetchw_line(p);
+	virtqueue_prefetchw_range(base + (size_t)pos * esize,
+				  base + (size_t)RTE_MIN(pos + n, size) * esize);
 	if (pos + n > size)
-		for (p = base, end = base + (size_t)(pos + n - size) * esize; p < end;
-		     p += RTE_CACHE_LINE_SIZE)
-			virtqueue_prefetchw_line(p);
+		virtqueue_prefetchw_range(base, base + (size_t)(pos + n - size) * esize);
 }
 
 /*
