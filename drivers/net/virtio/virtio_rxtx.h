@@ -303,6 +303,26 @@ virtio_rx_hdr(const struct virtnet_rx *rxq, const struct rte_mbuf *m)
 					       RTE_PKTMBUF_HEADROOM - rxq->hdr_size);
 }
 
+/*
+ * Mergeable Rx: is the first buffer m of a packet, used for len bytes
+ * (UNTRUSTED), the whole packet?  The device fills every buffer of a
+ * packet but the last up to its full length (virtio 1.x 5.1.6.4.1), so a
+ * first buffer used short of buf_len (and for at least a header and an
+ * Ethernet header: the same compare) holds all of it, and num_buffers need
+ * not be waited for: its line is one the device has just written.  It is
+ * only prefetched: a packet sent back out gets num_buffers zeroed there
+ * (virtio_tx_hdr_push), and fetched now with the rest of the burst's it is
+ * no miss then.  False: the caller reads num_buffers.
+ */
+static __rte_always_inline bool
+virtio_rx_mrg_short(const struct virtio_rx_burst *b, const struct rte_mbuf *m, uint32_t len)
+{
+	if (unlikely(len - b->min_len >= b->len_span))
+		return false;
+	rte_prefetch0((const uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM - b->hdr_size);
+	return true;
+}
+
 /* num_buffers of a mergeable packet's header: device data, UNTRUSTED. */
 static __rte_always_inline uint16_t
 virtio_rx_num_buffers(const struct virtio_rx_burst *b, const struct rte_mbuf *m)
@@ -394,30 +414,6 @@ virtio_rx_deliver(struct virtnet_rx *rxq, struct virtio_rx_burst *b, struct rte_
 	}
 	b->bytes += len;
 	virtnet_stats_pkt(&rxq->stats, len, data, b->dst_stats);
-	return true;
-}
-
-/*
- * Mergeable Rx, first buffer m of a packet used for len bytes (UNTRUSTED):
- * deliver it into **out when it is the whole packet.  The device fills
- * every buffer of a packet but the last up to its full length (virtio 1.x
- * 5.1.6.4.1), so a first buffer used short of buf_len (and for at least a
- * header and an Ethernet header: the same compare) holds all of it, and
- * num_buffers need not be waited for: its line is one the device has just
- * written.  It is only prefetched: a packet sent back out gets num_buffers
- * zeroed there (virtio_tx_hdr_push), and fetched now with the rest of the
- * burst's it is no miss then.  False: the caller reads num_buffers.
- */
-static __rte_always_inline bool
-virtio_rx_mrg_whole(struct virtnet_rx *rxq, struct virtio_rx_burst *b, struct rte_mbuf *m,
-		    uint32_t len, struct rte_mbuf ***out)
-{
-	if (unlikely(len - b->min_len >= b->len_span))
-		return false;
-	rte_prefetch0((const uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM - b->hdr_size);
-	virtio_rx_rearm(b, m, len - b->hdr_size);
-	if (virtio_rx_deliver(rxq, b, m, len - b->hdr_size))
-		*(*out)++ = m;
 	return true;
 }
 

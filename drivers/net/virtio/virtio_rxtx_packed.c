@@ -330,7 +330,9 @@ packed_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, cons
 		if (unlikely(id < 0))
 			break;
 		m = c.dx[id].cookie;
-		if (likely(virtio_rx_mrg_whole(rxq, &b, m, len, &out))) {
+		if (likely(virtio_rx_mrg_short(&b, m, len))) {
+			virtio_rx_mrg_packet(rxq, vq, &c, &b, m, len, 1, &out, packed_rx_pop,
+					     in_order);
 			packed_rx_take(&c, id, in_order);
 			continue;
 		}

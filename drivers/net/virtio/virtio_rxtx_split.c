@@ -303,8 +303,11 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 		m = split_rx_pop(vq, &c, &len, in_order);
 		if (unlikely(m == NULL))
 			break;
-		if (likely(virtio_rx_mrg_whole(rxq, &b, m, len, &out)))
+		if (likely(virtio_rx_mrg_short(&b, m, len))) {
+			virtio_rx_mrg_packet(rxq, vq, &c, &b, m, len, 1, &out, split_rx_pop,
+					     in_order);
 			continue;
+		}
 		if (unlikely(!virtio_rx_len_ok(&b, len))) {
 			virtio_rx_drop_raw(rxq, m);
 			continue;
