@@ -89,6 +89,7 @@ struct ipp_config {
 	unsigned int warmup;		/* bursts per direction before counting */
 	unsigned int bursts;		/* counted bursts per direction */
 	unsigned int queue_size;
+	unsigned int vectorized;	/* devarg vectorized= for every port */
 };
 
 struct ipp_ctx {
@@ -209,8 +210,10 @@ ipp_port_open(struct ipp_ctx *ctx, const struct ipp_path *p, const char **why)
 	char args[PATH_MAX + 128];
 	int rc;
 
-	snprintf(args, sizeof(args), "path=%s,queue_size=%u,mrg_rxbuf=%u,in_order=%u,packed_vq=%u",
-		 ctx->cfg->socket, ctx->cfg->queue_size, p->mrg, p->in_order, p->packed);
+	snprintf(args, sizeof(args),
+		 "path=%s,queue_size=%u,mrg_rxbuf=%u,in_order=%u,packed_vq=%u,vectorized=%u",
+		 ctx->cfg->socket, ctx->cfg->queue_size, p->mrg, p->in_order, p->packed,
+		 ctx->cfg->vectorized);
 	rc = rte_eal_hotplug_add("vdev", IPP_PORT_NAME, args);
 	if (rc != 0) {
 		*why = "probe-failed";
@@ -410,6 +413,7 @@ ipp_usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [EAL args] -- --socket PATH [--path P[,P...]] [--len L[,L...]]\n"
 		"       [--burst N] [--warmup N] [--bursts N] [--queue-size N] [--expect STR]\n"
+		"       [--vectorized 0|1]\n"
 		"paths: split split-mrg split-ino split-mrg-ino packed packed-mrg packed-ino\n"
 		"       packed-mrg-ino (default: all); lengths default 64,1518; burst 32;\n"
 		"       warmup 256 and bursts 1024 per direction; queue size 256\n", prog);
@@ -473,6 +477,7 @@ ipp_parse_args(int argc, char **argv, struct ipp_config *cfg)
 		{ "bursts", required_argument, NULL, 'n' },
 		{ "queue-size", required_argument, NULL, 'q' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "vectorized", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc = 0;
@@ -487,6 +492,7 @@ ipp_parse_args(int argc, char **argv, struct ipp_config *cfg)
 		case 'w': rc = ipp_parse_uint(optarg, 1, 1u << 20, &cfg->warmup); break;
 		case 'n': rc = ipp_parse_uint(optarg, 1, 1u << 20, &cfg->bursts); break;
 		case 'q': rc = ipp_parse_uint(optarg, 64, 32768, &cfg->queue_size); break;
+		case 'v': rc = ipp_parse_uint(optarg, 0, 1, &cfg->vectorized); break;
 		default: rc = -EINVAL; break;
 		}
 	}

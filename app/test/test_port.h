@@ -39,6 +39,7 @@ struct th_port_cfg {
 	uint16_t size;			/* ring entries */
 	uint16_t rx_desc, tx_desc;	/* queue setup nb_desc (0: the ring) */
 	bool use_va;
+	bool vec;			/* devarg vectorized=1 */
 	uint64_t rx_offloads;
 };
 
@@ -55,6 +56,7 @@ th_port_init(struct th_port *p, const struct th_port_cfg *c)
 	p->hw.vtnet_hdr_size = c->hdr_size;
 	p->hw.max_queue_pairs = 1;
 	p->hw.use_va = c->use_va;
+	p->hw.use_vec_rx = c->vec;
 	p->hw.weak_barriers = true;
 	p->hw.max_rx_pkt_len = 1518;
 	p->hw.rx_offloads = c->rx_offloads;

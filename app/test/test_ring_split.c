@@ -42,6 +42,8 @@ RTE_LOG_REGISTER(virtio_logtype_driver, pmd.net.virtio.driver, NOTICE);
 /* Descriptors carry IOVAs when false; --no-huge runs IOVA as VA, so the fake
  * device can still dereference them. */
 static bool use_va = true;
+/* Ports ask for the vector Rx (vectorized=1) when true. */
+static bool use_vec;
 
 /* ---- the device side ---- */
 
@@ -196,7 +198,7 @@ h_setup(struct harness *h, uint64_t features, uint16_t rx_desc, uint16_t tx_desc
 	const struct th_port_cfg cfg = {
 		.ops = &fake_ops, .name = "ringtest", .features = features,
 		.hdr_size = HDR_SIZE, .size = RING_SIZE, .rx_desc = rx_desc, .tx_desc = tx_desc,
-		.use_va = use_va, .rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER,
+		.use_va = use_va, .vec = use_vec, .rx_offloads = RTE_ETH_RX_OFFLOAD_SCATTER,
 	};
 	int ret;
 
@@ -656,6 +658,159 @@ test_cvq(uint64_t features)
 	h_teardown(&h);
 }
 
+/* ---- vector Rx (vectorized=1) ---- */
+
+/* One single-buffer frame into Rx buffer 'id' (popped by the caller), used len 'used_len'. */
+static void
+fdev_rx_into(struct fdev *d, uint16_t id, const uint8_t *frame, uint32_t len, uint32_t used_len)
+{
+	uint8_t *dst = (uint8_t *)(uintptr_t)d->desc[id].addr;
+
+	memset(dst, 0, HDR_SIZE);
+	memcpy(dst + HDR_SIZE, frame, len);
+	fdev_used_put(d, id, used_len);
+}
+
+/* Which Rx burst start chose: the vector one exactly when it applies. */
+static void
+test_rx_vec_select(void)
+{
+	const uint64_t v1 = VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	const uint64_t ino = VIRTIO_BIT(VIRTIO_F_IN_ORDER);
+	const uint64_t mrg = VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	struct harness h;
+
+	use_vec = true;
+	CHECK(h_setup(&h, v1, 0, 0) == 0);
+	CHECK(h.p.dev.rx_pkt_burst == virtio_split_recv_vec);
+	h_teardown(&h);
+	CHECK(h_setup(&h, v1 | ino, 0, 0) == 0);
+	CHECK(h.p.dev.rx_pkt_burst == virtio_split_recv_vec_inorder);
+	h_teardown(&h);
+	CHECK(h_setup(&h, v1 | mrg, 0, 0) == 0);
+	CHECK(h.p.dev.rx_pkt_burst == virtio_split_recv_mrg);
+	h_teardown(&h);
+	use_vec = false;
+	CHECK(h_setup(&h, v1 | ino, 0, 0) == 0);
+	CHECK(h.p.dev.rx_pkt_burst == virtio_split_recv_inorder);
+	h_teardown(&h);
+}
+
+/*
+ * Many laps in bursts whose sizes and starts misalign the groups of four
+ * with the ring's end; out of order the device completes each batch of 8
+ * in a shuffled order (legal without IN_ORDER), so groups fail their id
+ * check and the scalar steps take over for a while.  Every frame must come
+ * out intact, in used order, and the free list must survive the laps.
+ */
+static void
+test_rx_vec_laps(uint64_t features)
+{
+	static const uint8_t perm[8] = { 0, 1, 2, 3, 7, 5, 6, 4 };
+	bool in_order = features & VIRTIO_BIT(VIRTIO_F_IN_ORDER);
+	struct rte_mbuf *pkts[32];
+	uint8_t frame[1600];
+	uint16_t ids[32], n, i, batch, round, got;
+	uint32_t len, seq = 0, want = 0;
+	struct harness h;
+
+	use_vec = true;
+	CHECK(h_setup(&h, features, 0, 0) == 0);
+	for (round = 0; round < 200; round++) {
+		batch = (uint16_t)(1 + (round * 7) % 31);
+		for (i = 0; i < batch; i++)
+			ids[i] = fdev_avail_pop(&h.rxd);
+		for (i = 0; i < batch; i++) {
+			/* Out of order: whole batches of 8 complete shuffled. */
+			uint16_t j = !in_order && (i | 7) < batch ? (uint16_t)((i & ~7) + perm[i & 7]) : i;
+
+			len = 60 + (seq + i) * 13 % 1459;
+			make_frame(frame, len, (uint8_t)(seq + i), false);
+			fdev_rx_into(&h.rxd, ids[j], frame, len, HDR_SIZE + len);
+		}
+		seq += batch;
+		fdev_used_flush(&h.rxd);
+		got = 0;
+		while (got < batch) {
+			n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, (uint16_t)(round % 3 == 0 ? 32 : 9));
+			if (n == 0)
+				break;
+			for (i = 0; i < n; i++, want++) {
+				len = 60 + want * 13 % 1459;
+				make_frame(frame, len, (uint8_t)want, false);
+				CHECK(th_mbuf_equals(pkts[i], frame, len));
+				CHECK(pkts[i]->nb_segs == 1 && pkts[i]->ol_flags == 0 &&
+				      pkts[i]->packet_type == 0 && pkts[i]->vlan_tci == 0);
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			got += n;
+		}
+		CHECK(got == batch);
+	}
+	CHECK(virtio_rxq_stats(h.p.rxqs[0])->packets == seq);
+	CHECK(virtio_rxq_stats(h.p.rxqs[0])->errors == 0);
+	CHECK(!virtqueue_is_broken(h_rxvq(&h)));
+	h_teardown(&h);
+	use_vec = false;
+}
+
+/*
+ * A bad entry inside a group of four: the three honest frames before it
+ * arrive, then the scalar step judges it as the scalar burst would (drop
+ * and count a bad length; break the queue on a bad id), and after a bad
+ * length the frames behind it still arrive.
+ */
+static void
+test_rx_vec_hostile(enum hostile what, uint64_t features)
+{
+	bool expect_broken = what != H_LEN_LONG && what != H_LEN_SHORT;
+	struct rte_mbuf *pkts[32];
+	uint8_t frame[200];
+	uint16_t ids[8], n, i;
+	struct harness h;
+
+	use_vec = true;
+	CHECK(h_setup(&h, features, 0, 0) == 0);
+	for (i = 0; i < 8; i++)
+		ids[i] = fdev_avail_pop(&h.rxd);
+	for (i = 0; i < 8; i++) {
+		make_frame(frame, 100, (uint8_t)i, false);
+		if (i != 3) {
+			fdev_rx_into(&h.rxd, ids[i], frame, 100, HDR_SIZE + 100);
+			continue;
+		}
+		switch (what) {
+		case H_ID_RANGE:
+			fdev_used_put(&h.rxd, RING_SIZE + 2, HDR_SIZE + 100);
+			break;
+		case H_ID_NOT_INFLIGHT:
+			fdev_used_put(&h.rxd, ids[2], HDR_SIZE + 100);
+			break;
+		case H_INORDER_ID:
+			fdev_used_put(&h.rxd, ids[4], HDR_SIZE + 100);
+			break;
+		case H_LEN_LONG:
+			fdev_rx_into(&h.rxd, ids[i], frame, 100, 2048 + HDR_SIZE + 1);
+			break;
+		default:
+			fdev_rx_into(&h.rxd, ids[i], frame, 100, HDR_SIZE + 13);
+			break;
+		}
+	}
+	fdev_used_flush(&h.rxd);
+	n = h.p.dev.rx_pkt_burst(h.p.rxqs[0], pkts, 32);
+	CHECK(virtqueue_is_broken(h_rxvq(&h)) == expect_broken);
+	CHECK(n == (expect_broken ? 3 : 7));
+	for (i = 0; i < n; i++) {
+		make_frame(frame, 100, (uint8_t)(i < 3 ? i : i + 1), false);
+		CHECK(th_mbuf_equals(pkts[i], frame, 100));
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	CHECK(virtio_rxq_stats(h.p.rxqs[0])->errors == (expect_broken ? 0u : 1u));
+	h_teardown(&h);
+	use_vec = false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -710,6 +865,25 @@ main(int argc, char **argv)
 	test_tx_hostile(H_ID_RANGE, v1 | ino);
 	test_tx_hostile(H_ID_NOT_INFLIGHT, v1 | ino);
 	test_tx_hostile(H_IDX_JUMP, v1 | ino);
+
+	test_rx_vec_select();
+	use_vec = true;
+	test_rx(v1, false);
+	test_rx(v1 | ino, false);
+	for (w = H_ID_RANGE; w <= H_LEN_SHORT; w++)
+		test_rx_hostile(w, v1);
+	test_rx_hostile(H_INORDER_ID, v1 | ino);
+	use_vec = false;
+	test_rx_vec_laps(v1);
+	test_rx_vec_laps(v1 | ino);
+	test_rx_vec_hostile(H_ID_RANGE, v1);
+	test_rx_vec_hostile(H_ID_NOT_INFLIGHT, v1);
+	test_rx_vec_hostile(H_LEN_LONG, v1);
+	test_rx_vec_hostile(H_LEN_SHORT, v1);
+	test_rx_vec_hostile(H_ID_RANGE, v1 | ino);
+	test_rx_vec_hostile(H_INORDER_ID, v1 | ino);
+	test_rx_vec_hostile(H_LEN_LONG, v1 | ino);
+	test_rx_vec_hostile(H_LEN_SHORT, v1 | ino);
 
 	return th_finish();
 }

@@ -8,10 +8,13 @@
 # none lost or duplicated -- both directions of the ring proven, with
 # testpmd (not our own backend) on the device side.
 #
-# usage: testpmd_vhost_bytes.sh <split|packed> <mrg_rxbuf 0|1> <in_order 0|1> <queue_size> [segs]
+# usage: testpmd_vhost_bytes.sh <split|packed> <mrg_rxbuf 0|1> <in_order 0|1> <queue_size>
+#        [segs] [vectorized 0|1]
 #   Sizes 64, 1518 and 9000 in turn, 100 x queue_size (+ 37) packets: both
 #   rings wrap at least 100 times.  With [segs] > 1 the frontend transmits
-#   each packet as that many segments.
+#   each packet as that many segments.  With vectorized=1 the driver's start
+#   log must name the Rx burst it chose: vectorized where it applies (split,
+#   mrg_rxbuf=0), else the reason it is not.
 # Asserts: frontend PASS with tx == rx == count, no bad packet, port stats
 # agree, mbuf pool full after close, no queue marked broken; testpmd's own
 # counters: RX == TX == count, nothing dropped.
@@ -23,18 +26,20 @@ MRG=${2:?mrg_rxbuf}
 INORDER=${3:?in_order}
 QSIZE=${4:?queue_size}
 SEGS=${5:-1}
+VEC=${6:-0}
 case $RING in
 split) PACKED=0 ;;
 packed) PACKED=1 ;;
 *) echo "ring must be split or packed, not '$RING'" >&2; exit 2 ;;
 esac
 
-vu_init "$RING-tp-m$MRG-o$INORDER-q$QSIZE-s$SEGS"
+vu_init "$RING-tp-m$MRG-o$INORDER-q$QSIZE-s$SEGS-v$VEC"
 [ -n "${VU_TESTPMD_MISSING:-}" ] && vu_skip "$VU_TESTPMD not installed"
 
 SOCK="$VU_RUN_DIR/vhost.sock"
 SIZES=64,1518,9000
 DEVARGS="queues=1,packed_vq=$PACKED,queue_size=$QSIZE,mrg_rxbuf=$MRG,in_order=$INORDER"
+DEVARGS+=",vectorized=$VEC"
 COUNT=$((100 * QSIZE + 37))
 MBUF=2176
 # Without mergeable buffers a 9000-byte frame must fit one Rx buffer.
@@ -57,7 +62,7 @@ vu_tp_cmd vh "set fwd io retry" "Set io packet forwarding mode with retry"
 vu_tp_cmd vh "set burst tx delay 200 retry 512" "testpmd> "
 vu_tp_cmd vh start "forwarding.* - ports="
 
-vu_eal_args fe -l 1
+vu_eal_args fe -l 1 --log-level=pmd.net.virtio.driver:info
 vu_start fe "$VU_FRONTEND" "${VU_EAL[@]}" "${VU_DRIVER_ARGS[@]}" \
 	--vdev "net_virtio_user0,path=$SOCK,$DEVARGS" \
 	-- --mode gen-verify --queues 1 --count "$COUNT" --size "$SIZES" \
@@ -85,6 +90,15 @@ vu_eq "port stats opackets" "$(vu_field fe '^VU-FRONTEND stats' opackets)" "$COU
 vu_eq "mbuf pool full after close" \
 	"$(vu_field fe 'pool after_close' avail)" "$(vu_field fe 'pool after_close' size)"
 vu_check "no queue marked broken by the driver" not_in_log fe "device error"
+if [ "$VEC" = 1 ] && [ "$RING" = split ] && [ "$MRG" = 0 ]; then
+	vu_check "Rx burst is the vectorized one" grep -q "Rx single-buffer.* vectorized" \
+		"$(vu_logfile fe)"
+elif [ "$VEC" = 1 ]; then
+	vu_check "vectorized Rx refused with its reason" grep -q "vectorized Rx not used: " \
+		"$(vu_logfile fe)"
+else
+	vu_check "Rx burst is not vectorized" not_in_log fe "vectorized,"
+fi
 vu_eq "testpmd RX-packets (= frontend sent)" "$vh_rx" "$COUNT"
 vu_eq "testpmd TX-packets (= frontend received)" "$vh_tx" "$COUNT"
 vu_eq "testpmd TX-dropped" "$vh_txdrop" 0

@@ -17,6 +17,7 @@
 #include <rte_net.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
+#include <rte_vect.h>
 #include <ethdev_driver.h>
 
 #include "virtio_logs.h"
@@ -375,12 +376,44 @@ static const eth_rx_burst_t virtio_rx_bursts[2][2][2] = {
 	[1][1][1] = virtio_packed_recv_mrg_inorder,
 };
 
+/* Split single-buffer Rx, vectorized, by [in order]. */
+static const eth_rx_burst_t virtio_rx_bursts_vec[2] = {
+	[0] = virtio_split_recv_vec,
+	[1] = virtio_split_recv_vec_inorder,
+};
+
 static const eth_tx_burst_t virtio_tx_bursts[2][2] = {
 	[0][0] = virtio_split_xmit,
 	[0][1] = virtio_split_xmit_inorder,
 	[1][0] = virtio_packed_xmit,
 	[1][1] = virtio_packed_xmit_inorder,
 };
+
+/*
+ * Why the vector Rx cannot serve dev, or NULL when it can (vectorized=1
+ * asks for it; the scalar bursts serve what it does not cover).
+ */
+static const char *
+virtio_rx_vec_unusable(const struct rte_eth_dev *dev, bool packed, bool mrg)
+{
+	const struct virtnet_rx *rxq;
+	uint16_t q;
+
+	if (!virtio_rx_vec_built())
+		return "not built for this CPU (needs x86 SSE4.1)";
+	if (rte_vect_get_max_simd_bitwidth() < RTE_VECT_SIMD_128)
+		return "EAL's max SIMD bitwidth is below 128";
+	if (packed)
+		return "packed ring (the vector Rx is split-ring only)";
+	if (mrg)
+		return "mergeable Rx buffers negotiated (mrg_rxbuf=0 allows it)";
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		rxq = dev->data->rx_queues[q];
+		if (rxq != NULL && rxq->finish_slow)
+			return "Rx offloads configured (VLAN strip, checksum, LRO)";
+	}
+	return NULL;
+}
 
 void
 virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev)
@@ -390,12 +423,19 @@ virtio_dev_set_rxtx_funcs(struct rte_eth_dev *dev)
 	bool in_order = virtio_with_feature(hw, VIRTIO_F_IN_ORDER);
 	bool packed = virtio_with_packed_queue(hw);
 
-	dev->rx_pkt_burst = virtio_rx_bursts[packed][in_order][mrg];
+	const char *novec = hw->use_vec_rx ? virtio_rx_vec_unusable(dev, packed, mrg) : NULL;
+	bool vec = hw->use_vec_rx && novec == NULL;
+
+	dev->rx_pkt_burst = vec ? virtio_rx_bursts_vec[in_order] :
+				  virtio_rx_bursts[packed][in_order][mrg];
 	dev->tx_pkt_burst = virtio_tx_bursts[packed][in_order];
 	dev->tx_pkt_prepare = virtio_xmit_prepare;
-	PMD_DRV_LOG(DEBUG, "%s: %s ring, Rx %s%s, Tx%s", dev->data->name,
+	if (novec != NULL)
+		PMD_DRV_LOG(INFO, "%s: vectorized Rx not used: %s", dev->data->name, novec);
+	PMD_DRV_LOG(INFO, "%s: %s ring, Rx %s%s%s, Tx%s", dev->data->name,
 		    packed ? "packed" : "split", mrg ? "mergeable" : "single-buffer",
-		    in_order ? " in order" : "", in_order ? " in order" : "");
+		    in_order ? " in order" : "", vec ? " vectorized" : "",
+		    in_order ? " in order" : "");
 }
 
 struct virtnet_stats *

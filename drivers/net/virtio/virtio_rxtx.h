@@ -161,6 +161,12 @@ uint16_t virtio_split_xmit_inorder(void *txq, struct rte_mbuf **pkts, uint16_t n
 /* Post up to vq->free_cnt fresh buffers; 0 or -ENOMEM (pool empty). */
 int virtio_split_rx_refill(struct virtnet_rx *rxq);
 
+/* Split-ring vector Rx (virtio_rxtx_split_vec.c): single buffer, no offloads. */
+uint16_t virtio_split_recv_vec(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtio_split_recv_vec_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+/* Is the vector Rx compiled in (x86 with SSE4.1), not the scalar stand-in? */
+bool virtio_rx_vec_built(void);
+
 /* Packed-ring bursts (virtio_rxtx_packed.c). */
 uint16_t virtio_packed_recv(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtio_packed_recv_inorder(void *rxq, struct rte_mbuf **pkts, uint16_t n);
