@@ -40,27 +40,16 @@ virtio_split_rx_refill(struct virtnet_rx *rxq)
 static __rte_always_inline uint16_t
 split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const bool in_order)
 {
-	struct virtqueue *vq = rxq->vq;
 	struct split_rx_cursor c;
 	struct virtio_rx_burst b;
 	bool published;
-	uint16_t nb_rx;
-	int nused;
 
-	if (unlikely(!vq->running))
+	if (unlikely(!split_rx_begin(rxq, &c, &b, &published, in_order)))
 		return 0;
-	published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
-	nused = split_used_count(vq);
-	if (unlikely(nused < 0))
-		return 0;
-	split_rx_cursor_load(&c, vq, nused);
-	virtio_rx_burst_init(&b, rxq);
-	nb_rx = virtio_rx_single(rxq, vq, &c, &b, pkts, pkts + n, split_rx_ready, split_rx_pop,
-				 in_order) - pkts;
-	split_rx_cursor_save(&c, vq, in_order);
-	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
-	return nb_rx;
+	return split_rx_end(rxq, &c,
+			    virtio_rx_single(rxq, rxq->vq, &c, &b, pkts, pkts + n, split_rx_ready,
+					     split_rx_pop, in_order) - pkts,
+			    b.bytes, published, in_order);
 }
 
 uint16_t
@@ -83,19 +72,12 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 	struct split_rx_cursor c;
 	struct virtio_rx_burst b;
 	bool published;
-	uint16_t nb_rx, nbufs;
+	uint16_t nbufs;
 	struct rte_mbuf *m;
 	uint32_t len;
-	int nused;
 
-	if (unlikely(!vq->running))
+	if (unlikely(!split_rx_begin(rxq, &c, &b, &published, in_order)))
 		return 0;
-	published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
-	nused = split_used_count(vq);
-	if (unlikely(nused < 0))
-		return 0;
-	split_rx_cursor_load(&c, vq, nused);
-	virtio_rx_burst_init(&b, rxq);
 
 	while (out != end && split_rx_ready(&c)) {
 		m = split_rx_pop(vq, &c, &len, in_order);
@@ -122,11 +104,7 @@ split_recv_mrg(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 					 in_order) < 0)
 			break;
 	}
-	nb_rx = out - pkts;
-	split_rx_cursor_save(&c, vq, in_order);
-	virtnet_stats_burst(&rxq->stats, nb_rx, b.bytes);
-	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
-	return nb_rx;
+	return split_rx_end(rxq, &c, out - pkts, b.bytes, published, in_order);
 }
 
 uint16_t

@@ -236,4 +236,38 @@ split_rx_refill(struct virtnet_rx *rxq, const bool in_order)
 	return posted;
 }
 
+/*
+ * Start of a split Rx burst: refill and publish (virtio_rx_replenish),
+ * count the used entries, load the cursor and the burst's constants.
+ * False when there is nothing to do: the queue is not running or broke.
+ */
+static __rte_always_inline bool
+split_rx_begin(struct virtnet_rx *rxq, struct split_rx_cursor *c, struct virtio_rx_burst *b,
+	       bool *published, const bool in_order)
+{
+	struct virtqueue *vq = rxq->vq;
+	int nused;
+
+	if (unlikely(!vq->running))
+		return false;
+	*published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
+	nused = split_used_count(vq);
+	if (unlikely(nused < 0))
+		return false;
+	split_rx_cursor_load(c, vq, nused);
+	virtio_rx_burst_init(b, rxq);
+	return true;
+}
+
+/* End of a split Rx burst that delivered nb_rx packets of 'bytes' bytes. */
+static __rte_always_inline uint16_t
+split_rx_end(struct virtnet_rx *rxq, const struct split_rx_cursor *c, uint16_t nb_rx,
+	     uint64_t bytes, bool published, const bool in_order)
+{
+	split_rx_cursor_save(c, rxq->vq, in_order);
+	virtnet_stats_burst(&rxq->stats, nb_rx, bytes);
+	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
+	return nb_rx;
+}
+
 #endif /* VIRTIO_RXTX_SPLIT_H */

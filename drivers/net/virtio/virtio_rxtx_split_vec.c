@@ -206,17 +206,10 @@ split_recv_vec(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 	__m128i bytes = _mm_setzero_si128();
 	bool published;
 	uint32_t len;
-	int nused;
 
-	if (unlikely(!vq->running))
+	if (unlikely(!split_rx_begin(rxq, &c, &b, &published, in_order)))
 		return 0;
-	published = virtio_rx_replenish(rxq, split_rx_refill, in_order);
-	nused = split_used_count(vq);
-	if (unlikely(nused < 0))
-		return 0;
-	split_rx_cursor_load(&c, vq, nused);
 	c.first = c.last = 0;	/* set with c.taken's first increment; for the compiler */
-	virtio_rx_burst_init(&b, rxq);
 	split_vec_consts_init(&k, &b);
 
 	while (out != end && c.left > 0) {
@@ -232,10 +225,8 @@ split_recv_vec(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const
 		    virtio_rx_deliver(rxq, &b, m, len - b.hdr_size))
 			*out++ = m;
 	}
-	split_rx_cursor_save(&c, vq, in_order);
-	virtnet_stats_burst(&rxq->stats, (uint16_t)(out - pkts), b.bytes + split_vec_hsum(bytes));
-	virtio_rx_burst_end(rxq, published, split_rx_refill, virtqueue_split_kick_needed, in_order);
-	return (uint16_t)(out - pkts);
+	return split_rx_end(rxq, &c, (uint16_t)(out - pkts), b.bytes + split_vec_hsum(bytes),
+			    published, in_order);
 }
 
 uint16_t
