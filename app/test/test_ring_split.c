@@ -257,6 +257,7 @@ test_rx(uint64_t features, bool mrg)
 	rte_pktmbuf_free_bulk(pkts, n);
 	st = virtio_rxq_stats(h.p.rxqs[0]);
 	CHECK(st->packets == RTE_DIM(lens) && st->errors == 0);
+	CHECK(st->bytes == 60 + 64 + 100 + 200 + 511 + 1000 + 1514 + 1518);
 	/* Nobody read the xstats yet: destination MACs are not looked at. */
 	CHECK(st->broadcast == 0 && st->multicast == 0);
 	CHECK(st->size_bins[0] == 1 && st->size_bins[1] == 1 && st->size_bins[2] == 1);
@@ -712,6 +713,7 @@ test_rx_vec_laps(uint64_t features)
 	uint8_t frame[1600];
 	uint16_t ids[32], n, i, batch, round, got;
 	uint32_t len, seq = 0, want = 0;
+	uint64_t bytes = 0;
 	struct harness h;
 
 	use_vec = true;
@@ -727,6 +729,7 @@ test_rx_vec_laps(uint64_t features)
 			len = 60 + (seq + i) * 13 % 1459;
 			make_frame(frame, len, (uint8_t)(seq + i), false);
 			fdev_rx_into(&h.rxd, ids[j], frame, len, HDR_SIZE + len);
+			bytes += len;
 		}
 		seq += batch;
 		fdev_used_flush(&h.rxd);
@@ -748,6 +751,7 @@ test_rx_vec_laps(uint64_t features)
 		CHECK(got == batch);
 	}
 	CHECK(virtio_rxq_stats(h.p.rxqs[0])->packets == seq);
+	CHECK(virtio_rxq_stats(h.p.rxqs[0])->bytes == bytes);
 	CHECK(virtio_rxq_stats(h.p.rxqs[0])->errors == 0);
 	CHECK(!virtqueue_is_broken(h_rxvq(&h)));
 	h_teardown(&h);

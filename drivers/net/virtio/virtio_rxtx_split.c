@@ -43,13 +43,14 @@ split_recv(struct virtnet_rx *rxq, struct rte_mbuf **pkts, uint16_t n, const boo
 	struct split_rx_cursor c;
 	struct virtio_rx_burst b;
 	bool published;
+	uint16_t nb_rx;
 
 	if (unlikely(!split_rx_begin(rxq, &c, &b, &published, in_order)))
 		return 0;
-	return split_rx_end(rxq, &c,
-			    virtio_rx_single(rxq, rxq->vq, &c, &b, pkts, pkts + n, split_rx_ready,
-					     split_rx_pop, in_order) - pkts,
-			    b.bytes, published, in_order);
+	/* Its own statement: b.bytes is read only after the packets are counted. */
+	nb_rx = virtio_rx_single(rxq, rxq->vq, &c, &b, pkts, pkts + n, split_rx_ready,
+				 split_rx_pop, in_order) - pkts;
+	return split_rx_end(rxq, &c, nb_rx, b.bytes, published, in_order);
 }
 
 uint16_t
