@@ -30,6 +30,12 @@
 #include "virtio_rxtx_split.h"
 #include "virtqueue.h"
 
+static __rte_always_inline uint16_t
+split_next(const struct virtqueue *vq, uint16_t idx, const bool in_order)
+{
+	return in_order ? (uint16_t)((idx + 1) & vq->mask) : vq->descx[idx].next;
+}
+
 int
 virtio_split_rx_refill(struct virtnet_rx *rxq)
 {

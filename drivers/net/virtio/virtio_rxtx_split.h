@@ -19,12 +19,6 @@
 #include "virtio_rxtx.h"
 #include "virtqueue.h"
 
-static __rte_always_inline uint16_t
-split_next(const struct virtqueue *vq, uint16_t idx, const bool in_order)
-{
-	return in_order ? (uint16_t)((idx + 1) & vq->mask) : vq->descx[idx].next;
-}
-
 /* len, flags and next of a descriptor as the 8 bytes they occupy. */
 static __rte_always_inline uint64_t
 split_desc_word(uint32_t len, uint16_t flags, uint16_t next)
@@ -120,6 +114,21 @@ split_rx_ready(const void *cursor)
 }
 
 /*
+ * Out of order: append id, just consumed, to the burst's chain of consumed
+ * ids (split_rx_cursor_save hands the chain to the free list).  Before
+ * c->taken counts it.
+ */
+static __rte_always_inline void
+split_rx_link(struct split_rx_cursor *c, uint16_t id)
+{
+	if (c->taken == 0)
+		c->first = id;
+	else
+		c->dx[c->last].next = id;
+	c->last = id;
+}
+
+/*
  * Consume the next used element (one descriptor per buffer); the caller saw
  * split_rx_ready.  Returns its mbuf and *len, or NULL with the queue marked
  * broken.  In order the id must be the next slot (one compare: it is then in
@@ -151,11 +160,7 @@ split_rx_pop(struct virtqueue *vq, void *cursor, uint32_t *len, const bool in_or
 			virtqueue_mark_broken(vq, "used id %u is not in flight", id);
 			return NULL;
 		}
-		if (c->taken == 0)
-			c->first = (uint16_t)id;
-		else
-			c->dx[c->last].next = (uint16_t)id;
-		c->last = (uint16_t)id;
+		split_rx_link(c, (uint16_t)id);
 	}
 	c->dx[id].cookie = NULL;
 	c->taken++;

@@ -100,17 +100,14 @@ split_vec_stats(struct virtnet_stats *st, const struct virtio_rx_burst *b,
 
 /*
  * Out of order: the four ids the group consumed join the burst's chain of
- * consumed ids (split_rx_cursor_save hands it to the free list), in order.
+ * consumed ids, in order (split_rx_link for the first, then id0 + 1..3).
  */
 static __rte_always_inline void
 split_vec_link(struct split_rx_cursor *c, uint16_t id0)
 {
 	struct vq_desc_extra *dx = c->dx;
 
-	if (c->taken == 0)
-		c->first = id0;
-	else
-		dx[c->last].next = id0;
+	split_rx_link(c, id0);
 	dx[id0].next = (uint16_t)(id0 + 1);
 	dx[id0 + 1].next = (uint16_t)(id0 + 2);
 	dx[id0 + 2].next = (uint16_t)(id0 + 3);
